@@ -1,0 +1,16 @@
+//! SeaORM entities, one module per table.
+
+pub mod area_staff;
+pub mod areas;
+pub mod catalogue_items;
+pub mod claims;
+pub mod community_partners;
+pub mod idempotency_keys;
+pub mod refresh_tokens;
+pub mod registrations;
+pub mod settings;
+pub mod unit_members;
+pub mod units;
+pub mod users;
+pub mod wish_events;
+pub mod wishes;

@@ -1,0 +1,16 @@
+//! Database migrations for microwish, one module per schema change.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_accounts;
+mod m20261126_000002_create_wishes;
+
+/// Runs every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_accounts::Migration), Box::new(m20261126_000002_create_wishes::Migration)]
+    }
+}

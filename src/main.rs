@@ -1,0 +1,67 @@
+//! The `microwish` binary: parse the command line, load settings, run.
+
+use clap::{Parser, Subcommand};
+use microwish::config::Settings;
+use microwish::startup::{Application, create_admin};
+use microwish::store::Db;
+
+#[derive(Parser)]
+#[command(name = "microwish", version, about = "社区微心愿服务 — community micro-wish backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin (or promote the existing account with that phone).
+    Create {
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "管理员")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    microwish::telemetry::init_logging();
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => Application::build(settings).await?.run_until_stopped().await,
+        Command::Migrate => {
+            Db::connect(&settings.database_url).await?.migrate().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { phone, password, name } } => {
+            let db = Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
+            let id = create_admin(&db, &settings, &phone, &password, &name).await?;
+            println!("管理员已就绪: {id}");
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", microwish::routes::openapi_document());
+            Ok(())
+        }
+    }
+}
