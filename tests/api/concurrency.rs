@@ -136,3 +136,29 @@ async fn idempotent_submissions_create_one_wish() {
     let mine = app.get("/api/v1/wishes?mine=true", Some(&r.token)).await;
     assert_eq!(mine.body["items"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn claims_race_across_two_servers_sharing_one_database() {
+    let (url, dir) = test_database().await;
+    let first = spawn_app_with(test_settings(&url), None).await;
+    let second = spawn_app_with(test_settings(&url), dir).await;
+    let city = first.city().await;
+    let resident = first.resident(city.community, "王小明").await;
+    let mut volunteers = Vec::new();
+    for i in 0..20 {
+        volunteers.push(first.volunteer(city.community, &city.staff, &format!("志愿者{i}")).await);
+    }
+    let id = first.open_wish(&resident, &city.staff, "两台服务器").await;
+    // Tokens are valid on both servers: they share the stored signing key.
+    let results = join_all(volunteers.iter().enumerate().map(|(i, v)| {
+        let app = if i % 2 == 0 { &first } else { &second };
+        app.act(id, "claim", v, json!({}))
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|r| r.status == 200).count(), 1, "exactly one winner across servers");
+    for r in results.iter().filter(|r| r.status != 200) {
+        r.assert_problem(409, "invalid_transition");
+    }
+    let events = second.get(&format!("/api/v1/wishes/{id}/events"), None).await;
+    assert_eq!(events.body.as_array().unwrap().iter().filter(|e| e["action"] == "claim").count(), 1);
+}
