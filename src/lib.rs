@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;

@@ -25,6 +25,8 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Seed a demo city (areas, people, units, offers, ~200 wishes); safe to run twice.
+    SeedDemo,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +76,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let id = create_admin(&db, &settings, &phone, &password, &name).await?;
             println!("管理员已就绪: {id}");
             Ok(())
+        }
+        Command::SeedDemo => {
+            let db = Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
+            microwish::demo::seed(&db, &settings).await
         }
         Command::Openapi => {
             print!("{}", microwish::routes::openapi_document());

@@ -6,6 +6,7 @@ pub mod catalogue_items;
 pub mod claims;
 pub mod community_partners;
 pub mod idempotency_keys;
+pub mod offers;
 pub mod refresh_tokens;
 pub mod registrations;
 pub mod settings;

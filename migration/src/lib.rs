@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_accounts;
 mod m20261126_000002_create_wishes;
+mod m20261127_000003_seed_catalogue;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -11,6 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_accounts::Migration), Box::new(m20261126_000002_create_wishes::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_accounts::Migration),
+            Box::new(m20261126_000002_create_wishes::Migration),
+            Box::new(m20261127_000003_seed_catalogue::Migration),
+        ]
     }
 }

@@ -8,6 +8,7 @@ use crate::error::ApiError;
 
 pub mod areas;
 pub mod auth;
+pub mod catalogue;
 pub mod community;
 pub mod health;
 pub mod me;
@@ -37,6 +38,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/refresh", [post().to(auth::refresh)]))
                 .service(resource("/auth/logout", [post().to(auth::logout)]))
                 .service(resource("/me", [get().to(me::get_me), patch().to(me::update_me)]))
+                .service(resource("/me/matches", [get().to(catalogue::list_my_matches)]))
+                .service(resource(
+                    "/catalogue",
+                    [get().to(catalogue::list_catalogue), post().to(catalogue::create_catalogue_item)],
+                ))
+                .service(resource(
+                    "/catalogue/{id}",
+                    [get().to(catalogue::get_catalogue_item), patch().to(catalogue::update_catalogue_item)],
+                ))
+                .service(resource("/offers", [get().to(catalogue::list_offers), post().to(catalogue::create_offer)]))
+                .service(resource("/offers/{id}", [delete().to(catalogue::delete_offer)]))
                 .service(resource("/areas", [get().to(areas::list_areas), post().to(areas::create_area)]))
                 .service(resource("/areas/{id}", [get().to(areas::get_area)]))
                 .service(resource("/areas/{id}/staff", [post().to(areas::add_staff)]))
@@ -56,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/wishes", [get().to(wishes::list_wishes), post().to(wishes::create_wish)]))
                 .service(resource("/wishes/{id}", [get().to(wishes::get_wish), patch().to(wishes::update_wish)]))
                 .service(resource("/wishes/{id}/events", [get().to(wishes::list_wish_events)]))
+                .service(resource("/wishes/{id}/matches", [get().to(catalogue::list_wish_matches)]))
                 .service(resource("/wishes/{id}/approve", [post().to(wishes::approve_wish)]))
                 .service(resource("/wishes/{id}/return", [post().to(wishes::return_wish)]))
                 .service(resource("/wishes/{id}/reject", [post().to(wishes::reject_wish)]))
@@ -104,6 +117,9 @@ impl Modify for BearerAuth {
         wishes::approve_wish, wishes::return_wish, wishes::reject_wish, wishes::withdraw_wish,
         wishes::claim_wish, wishes::assign_wish, wishes::release_wish, wishes::fulfil_wish,
         wishes::confirm_wish, wishes::dispute_wish, wishes::cancel_wish, wishes::expire_wish, wishes::reopen_wish,
+        catalogue::list_catalogue, catalogue::get_catalogue_item, catalogue::create_catalogue_item,
+        catalogue::update_catalogue_item, catalogue::create_offer, catalogue::list_offers, catalogue::delete_offer,
+        catalogue::list_wish_matches, catalogue::list_my_matches,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -111,6 +127,7 @@ impl Modify for BearerAuth {
         (name = "areas", description = "市、县区、街镇、社区与工作人员"),
         (name = "community", description = "报到、共建单位与成员"),
         (name = "wishes", description = "微心愿:点单、查看、修改、时间线"),
+        (name = "catalogue", description = "三张清单的服务目录、服务供给与匹配"),
         (name = "wish actions", description = "审单、领单、派单、完成、确认等状态流转"),
         (name = "operations", description = "健康检查与监控指标"),
     )

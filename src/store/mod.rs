@@ -12,7 +12,9 @@ use sea_orm::{
 };
 
 pub mod areas;
+pub mod catalogue;
 pub mod community;
+pub mod offers;
 pub mod page;
 pub mod users;
 pub mod wishes;

@@ -65,7 +65,7 @@ pub struct ClaimLimits {
 
 // ---- reading ----
 
-async fn names(db: &impl ConnectionTrait, rows: Vec<wishes::Model>) -> ApiResult<Vec<WishRecord>> {
+pub async fn names(db: &impl ConnectionTrait, rows: Vec<wishes::Model>) -> ApiResult<Vec<WishRecord>> {
     let mut user_ids: Vec<Uuid> = rows.iter().map(|w| w.resident_id).collect();
     user_ids.extend(rows.iter().filter_map(|w| w.claimant_user_id));
     user_ids.sort();

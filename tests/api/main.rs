@@ -5,6 +5,7 @@
 
 mod accounts;
 mod areas;
+mod catalogue;
 mod community;
 mod concurrency;
 mod errors;
