@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use entity::{catalogue_items, community_partners, offers, registrations, units, users, wishes};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -250,7 +250,7 @@ async fn held_counts(db: &Db, col: wishes::Column, ids: &[Uuid]) -> ApiResult<Ha
         let rows: Vec<(Uuid, i64)> = wishes::Entity::find()
             .select_only()
             .column(col)
-            .column_as(Expr::col(wishes::Column::Id).count(), "held")
+            .column_as(Expr::col(Asterisk).count(), "held")
             .filter(col.is_in(chunk.to_vec()))
             .filter(wishes::Column::Status.eq(WishStatus::Claimed.as_str()))
             .group_by(col)
