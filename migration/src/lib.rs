@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_accounts;
 mod m20261126_000002_create_wishes;
 mod m20261127_000003_seed_catalogue;
+mod m20261127_000004_create_notifications;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_accounts::Migration),
             Box::new(m20261126_000002_create_wishes::Migration),
             Box::new(m20261127_000003_seed_catalogue::Migration),
+            Box::new(m20261127_000004_create_notifications::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod community;
 pub mod health;
 pub mod me;
+pub mod notifications;
 pub mod wishes;
 
 /// A resource whose undeclared methods answer 405 as a problem.
@@ -39,6 +40,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/logout", [post().to(auth::logout)]))
                 .service(resource("/me", [get().to(me::get_me), patch().to(me::update_me)]))
                 .service(resource("/me/matches", [get().to(catalogue::list_my_matches)]))
+                .service(resource("/me/notifications", [get().to(notifications::list_notifications)]))
+                .service(resource("/me/notifications/read-all", [post().to(notifications::read_all_notifications)]))
+                .service(resource("/me/notifications/{id}/read", [post().to(notifications::read_notification)]))
                 .service(resource(
                     "/catalogue",
                     [get().to(catalogue::list_catalogue), post().to(catalogue::create_catalogue_item)],
@@ -120,6 +124,7 @@ impl Modify for BearerAuth {
         catalogue::list_catalogue, catalogue::get_catalogue_item, catalogue::create_catalogue_item,
         catalogue::update_catalogue_item, catalogue::create_offer, catalogue::list_offers, catalogue::delete_offer,
         catalogue::list_wish_matches, catalogue::list_my_matches,
+        notifications::list_notifications, notifications::read_notification, notifications::read_all_notifications,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -129,6 +134,7 @@ impl Modify for BearerAuth {
         (name = "wishes", description = "微心愿:点单、查看、修改、时间线"),
         (name = "catalogue", description = "三张清单的服务目录、服务供给与匹配"),
         (name = "wish actions", description = "审单、领单、派单、完成、确认等状态流转"),
+        (name = "notifications", description = "站内通知"),
         (name = "operations", description = "健康检查与监控指标"),
     )
 )]

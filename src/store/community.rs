@@ -98,7 +98,8 @@ pub async fn register(
     note: Option<String>,
 ) -> ApiResult<registrations::Model> {
     super::areas::community(db.read(), community_id).await?;
-    registrations::ActiveModel {
+    let txn = db.begin().await?;
+    let reg = registrations::ActiveModel {
         id: Set(Uuid::now_v7()),
         community_id: Set(community_id),
         user_id: Set(user),
@@ -110,12 +111,15 @@ pub async fn register(
         reviewed_at: Set(None),
         created_at: Set(clock::now()),
     }
-    .insert(db.write())
+    .insert(&txn)
     .await
     .map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict("已有待审核或已通过的同类报到".to_owned()),
         other => other,
-    })
+    })?;
+    super::notify::registration_event(&txn, "registration.created", &reg, user).await?;
+    txn.commit().await?;
+    Ok(reg)
 }
 
 /// Approves or rejects a pending registration (staff of its community).
@@ -135,6 +139,7 @@ pub async fn review_registration(
     require_staff(caller, &community)?;
     let to = if approve { RegistrationStatus::Approved } else { RegistrationStatus::Rejected };
     let now = clock::now();
+    let txn = db.begin().await?;
     let res = registrations::Entity::update_many()
         .col_expr(registrations::Column::Status, to.as_str().into())
         .col_expr(registrations::Column::ReviewNote, note.into())
@@ -142,12 +147,16 @@ pub async fn review_registration(
         .col_expr(registrations::Column::ReviewedAt, Some(now).into())
         .filter(registrations::Column::Id.eq(id))
         .filter(registrations::Column::Status.eq(RegistrationStatus::Pending.as_str()))
-        .exec(db.write())
+        .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
         return Err(ApiError::Conflict("该报到已处理".to_owned()));
     }
-    registrations::Entity::find_by_id(id).one(db.write()).await?.ok_or(ApiError::NotFound)
+    let reg = registrations::Entity::find_by_id(id).one(&txn).await?.ok_or(ApiError::NotFound)?;
+    let event = if approve { "registration.approved" } else { "registration.rejected" };
+    super::notify::registration_event(&txn, event, &reg, caller.id).await?;
+    txn.commit().await?;
+    Ok(reg)
 }
 
 pub async fn list_registrations(

@@ -14,6 +14,7 @@ use sea_orm::{
 pub mod areas;
 pub mod catalogue;
 pub mod community;
+pub mod notify;
 pub mod offers;
 pub mod page;
 pub mod users;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::Db;
 use super::community::{MemberRole, approved_registrant, is_partner, member_role};
+use super::notify::{self, WishEvent};
 use super::page::PageRequest;
 use crate::clock;
 use crate::domain::policy::{self, Caller, Candidate, Facts};
@@ -359,6 +360,18 @@ pub async fn submit(
     )
     .await?;
     let rec = WishRecord { resident_name: resident.display_name, claimant_name: None, wish };
+    notify::wish_event(
+        &txn,
+        WishEvent {
+            event: "wish.submitted",
+            rec: &rec,
+            from: None,
+            to: WishStatus::PendingReview,
+            actor: Some(user),
+            claimant_before: None,
+        },
+    )
+    .await?;
     if let Some(idem) = &idem {
         let stored = idempotency_keys::ActiveModel {
             user_id: Set(user),
@@ -459,8 +472,29 @@ pub async fn edit(db: &Db, caller: &Caller, id: Uuid, edit: WishEdit, if_match: 
     )
     .await?;
     let rec = record(&txn, lock_wish(&txn, id).await?).await?;
+    notify::wish_event(
+        &txn,
+        WishEvent {
+            event: "wish.updated",
+            rec: &rec,
+            from: Some(from),
+            to,
+            actor: Some(caller.id),
+            claimant_before: claimant_of(&wish),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(rec)
+}
+
+/// Who holds the wish, if anyone.
+fn claimant_of(w: &wishes::Model) -> Option<(ClaimantKind, Uuid)> {
+    match (w.claimant_user_id, w.claimant_unit_id) {
+        (Some(u), _) => Some((ClaimantKind::User, u)),
+        (None, Some(u)) => Some((ClaimantKind::Unit, u)),
+        (None, None) => None,
+    }
 }
 
 /// The compare-and-set at the heart of every transition: the update applies
@@ -682,6 +716,18 @@ pub async fn act(
     )
     .await?;
     let rec = record(&txn, lock_wish(&txn, id).await?).await?;
+    notify::wish_event(
+        &txn,
+        WishEvent {
+            event: action.event_name(),
+            rec: &rec,
+            from: Some(from),
+            to,
+            actor: actor_id,
+            claimant_before: claimant_of(&wish),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(rec)
 }

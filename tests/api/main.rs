@@ -13,5 +13,6 @@ mod health;
 mod helpers;
 mod lifecycle;
 mod lists;
+mod notifications;
 mod privacy;
 mod spec;
