@@ -148,9 +148,9 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     }
     let hash = crate::auth::password::hash(PASSWORD.to_owned(), settings.argon2_memory_kib).await?;
     let admin_id = crate::startup::create_admin(db, settings, "13800000000", PASSWORD, "演示管理员").await?;
-    let admin = areas::caller(db, admin_id).await.map_err(api)?;
+    let admin = areas::caller(db, admin_id).await?;
 
-    let city = areas::create(db, "南昌市".into(), AreaLevel::City, None).await.map_err(api)?;
+    let city = areas::create(db, "南昌市".into(), AreaLevel::City, None).await?;
     let mut districts: Vec<(&str, Uuid)> = Vec::new();
     let mut streets: Vec<(&str, Uuid)> = Vec::new();
     let mut communities: Vec<Uuid> = Vec::new();
@@ -163,8 +163,7 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
         let d = match districts.iter().find(|(n, _)| n == district) {
             Some((_, id)) => *id,
             None => {
-                let id =
-                    areas::create(db, (*district).into(), AreaLevel::District, Some(city.id)).await.map_err(api)?.id;
+                let id = areas::create(db, (*district).into(), AreaLevel::District, Some(city.id)).await?.id;
                 districts.push((district, id));
                 id
             }
@@ -172,12 +171,12 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
         let s = match streets.iter().find(|(n, _)| n == street) {
             Some((_, id)) => *id,
             None => {
-                let id = areas::create(db, (*street).into(), AreaLevel::Street, Some(d)).await.map_err(api)?.id;
+                let id = areas::create(db, (*street).into(), AreaLevel::Street, Some(d)).await?.id;
                 streets.push((street, id));
                 id
             }
         };
-        communities.push(areas::create(db, (*name).into(), AreaLevel::Community, Some(s)).await.map_err(api)?.id);
+        communities.push(areas::create(db, (*name).into(), AreaLevel::Community, Some(s)).await?.id);
     }
 
     let new_user = async |name: &str, phone: String, home: Option<Uuid>| -> anyhow::Result<Person> {
@@ -191,20 +190,19 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
                 home_community_id: home,
             },
         )
-        .await
-        .map_err(api)?;
-        Ok(Person { caller: areas::caller(db, u.id).await.map_err(api)?, name: name.to_owned(), phone })
+        .await?;
+        Ok(Person { caller: areas::caller(db, u.id).await?, name: name.to_owned(), phone })
     };
 
     // Staff: one per community, one per street above.
     let mut staff = Vec::new();
     for (i, c) in communities.iter().enumerate() {
         let p = new_user(&format!("{}工作人员", COMMUNITIES[i].2), person(1), None).await?;
-        areas::add_staff(db, &admin, *c, p.caller.id).await.map_err(api)?;
-        staff.push(areas::caller(db, p.caller.id).await.map_err(api).map(|caller| Person { caller, ..p })?);
+        areas::add_staff(db, &admin, *c, p.caller.id).await?;
+        staff.push(areas::caller(db, p.caller.id).await.map(|caller| Person { caller, ..p })?);
     }
     let street_staff = new_user("湖坊镇街道干部", person(1), None).await?;
-    areas::add_staff(db, &admin, streets[2].1, street_staff.caller.id).await.map_err(api)?;
+    areas::add_staff(db, &admin, streets[2].1, street_staff.caller.id).await?;
 
     // Residents, eight per community.
     let mut residents: Vec<Vec<Person>> = Vec::new();
@@ -223,21 +221,18 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
         for (h, name) in HELPERS.iter().skip(i * 4).take(4).enumerate() {
             let kind = if h % 2 == 0 { RegistrationKind::PartyMember } else { RegistrationKind::Volunteer };
             let p = new_user(name, person(3), None).await?;
-            let reg = community::register(db, p.caller.id, *c, kind, Some("到社区报到,愿意参加志愿服务".into()))
-                .await
-                .map_err(api)?;
-            community::review_registration(db, &staff[i].caller, reg.id, true, Some("欢迎报到".into()))
-                .await
-                .map_err(api)?;
+            let reg =
+                community::register(db, p.caller.id, *c, kind, Some("到社区报到,愿意参加志愿服务".into())).await?;
+            community::review_registration(db, &staff[i].caller, reg.id, true, Some("欢迎报到".into())).await?;
             here.push(p);
         }
         let waiting = new_user(&format!("新报到志愿者{}", i + 1), person(3), None).await?;
-        community::register(db, waiting.caller.id, *c, RegistrationKind::Volunteer, None).await.map_err(api)?;
+        community::register(db, waiting.caller.id, *c, RegistrationKind::Volunteer, None).await?;
         helpers.push(here);
     }
 
     // Co-build units, each paired with communities and run by an admin.
-    let items = catalogue::list(db, None, None, false).await.map_err(api)?;
+    let items = catalogue::list(db, None, None, false).await?;
     let item = |code: &str| items.iter().find(|i| i.code == code).map(|i| i.id);
     let mut unit_admins: Vec<(Person, Uuid, usize)> = Vec::new();
     for (u, (name, kind, specialty)) in UNITS.iter().enumerate() {
@@ -250,17 +245,16 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
                 contact_phone: person(5),
             },
         )
-        .await
-        .map_err(api)?;
+        .await?;
         let boss = new_user(&format!("{name}党支部书记"), person(4), None).await?;
-        community::set_member(db, &admin, unit.id, boss.caller.id, MemberRole::Admin).await.map_err(api)?;
+        community::set_member(db, &admin, unit.id, boss.caller.id, MemberRole::Admin).await?;
         let worker = new_user(&format!("{name}职工"), person(4), None).await?;
-        community::set_member(db, &admin, unit.id, worker.caller.id, MemberRole::Member).await.map_err(api)?;
+        community::set_member(db, &admin, unit.id, worker.caller.id, MemberRole::Member).await?;
         let home = u % communities.len();
         for (c, community_id) in communities.iter().enumerate() {
             let kind = if *kind == UnitKind::ResidentUnit { PartnerKind::Resident } else { PartnerKind::Paired };
             if c == home || (c + u) % 2 == 0 {
-                community::add_partner(db, &staff[c].caller, *community_id, unit.id, kind).await.map_err(api)?;
+                community::add_partner(db, &staff[c].caller, *community_id, unit.id, kind).await?;
                 if let Some(it) = item(specialty) {
                     offers::create(
                         db,
@@ -270,8 +264,7 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
                         Some(unit.id),
                         Some("单位党员志愿服务队".into()),
                     )
-                    .await
-                    .map_err(api)?;
+                    .await?;
                 }
             }
         }
@@ -287,7 +280,7 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
                     // A duplicate pick is simply skipped.
                     match offers::create(db, &p.caller, it, communities[c], None, None).await {
                         Ok(_) | Err(ApiError::Conflict(_)) => {}
-                        Err(e) => return Err(api(e)),
+                        Err(e) => return Err(e.into()),
                     }
                 }
             }
@@ -329,8 +322,7 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
                 None,
                 |_| String::new(),
             )
-            .await
-            .map_err(api)?
+            .await?
             {
                 Submitted::Created(rec) => rec,
                 Submitted::Replayed(_) => continue,
@@ -339,8 +331,7 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
             let s = &staff[c].caller;
             let r = &resident.caller;
             let helper = &helpers[c][n % helpers[c].len()].caller;
-            let act =
-                async |who: Actor<'_>, cmd: Command| wishes::act(db, who, id, cmd, None, limits).await.map_err(api);
+            let act = async |who: Actor<'_>, cmd: Command| wishes::act(db, who, id, cmd, None, limits).await;
             let approve = Command::Approve {
                 list: None,
                 catalogue_item_id: None,
@@ -426,11 +417,4 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     store::setting_or_insert(db, MARKER, &logins).await?;
     println!("演示城市已创建:{} 个社区,{n} 个心愿。\n{logins}", communities.len());
     Ok(())
-}
-
-fn api(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Internal(e) => e,
-        other => anyhow::anyhow!("{other}"),
-    }
 }

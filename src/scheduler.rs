@@ -1,5 +1,6 @@
-//! Scheduled transitions: expire open wishes past their deadline and
-//! auto-confirm fulfilled wishes after the confirm window. Each goes through
+//! Scheduled work: expire open wishes past their deadline, auto-confirm
+//! fulfilled wishes after the confirm window, and remind claimants of a
+//! deadline within 24 hours. Each goes through
 //! the same state machine and event log as a person's action, so a sweep
 //! racing another sweep (or a person) changes a wish at most once.
 
@@ -17,6 +18,8 @@ use crate::store::wishes::{self, Actor};
 pub struct Sweep {
     pub expired: usize,
     pub confirmed: usize,
+    /// Claimed wishes whose claimants were reminded of a deadline within 24 h.
+    pub reminded: usize,
 }
 
 const BATCH: u64 = 500;
@@ -36,6 +39,7 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Sweep
             done.confirmed += 1;
         }
     }
+    done.reminded = crate::store::notify::remind_deadlines(&state.db, now, chrono::Duration::hours(24), BATCH).await?;
     Ok(done)
 }
 
@@ -44,7 +48,7 @@ async fn apply(state: &AppState, id: uuid::Uuid, cmd: Command) -> anyhow::Result
         Ok(_) => Ok(true),
         // Someone acted first (the resident confirmed, staff reopened): nothing to do.
         Err(ApiError::InvalidTransition(_) | ApiError::NotFound) => Ok(false),
-        Err(e) => Err(anyhow::anyhow!("{e:?}")),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -88,19 +88,12 @@ async fn jwt_secret(db: &Db, settings: &Settings) -> anyhow::Result<String> {
 
 /// Creates the bootstrap admin unless an admin already exists.
 async fn bootstrap_admin(db: &Db, settings: &Settings, phone: &str, password: &str) -> anyhow::Result<()> {
-    if store::users::any_admin(db).await.map_err(api_err)? {
+    if store::users::any_admin(db).await? {
         return Ok(());
     }
     create_admin(db, settings, phone, password, "管理员").await?;
     tracing::info!(phone, "created the bootstrap admin");
     Ok(())
-}
-
-fn api_err(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Internal(e) => e,
-        other => anyhow::anyhow!("{other}"),
-    }
 }
 
 /// Creates an admin account, or makes an existing account with that phone an admin.
@@ -115,8 +108,8 @@ pub async fn create_admin(
     let phone = fields::phone(phone).map_err(|m| anyhow::anyhow!("phone: {m}"))?;
     let password = fields::password(password).map_err(|m| anyhow::anyhow!("password: {m}"))?;
     let name = fields::display_name(name).map_err(|m| anyhow::anyhow!("name: {m}"))?;
-    if let Some(existing) = store::users::by_phone(db, &phone).await.map_err(api_err)? {
-        store::users::promote(db, existing.id).await.map_err(api_err)?;
+    if let Some(existing) = store::users::by_phone(db, &phone).await? {
+        store::users::promote(db, existing.id).await?;
         return Ok(existing.id);
     }
     let hash = crate::auth::password::hash(password, settings.argon2_memory_kib).await?;
@@ -130,7 +123,6 @@ pub async fn create_admin(
             home_community_id: None,
         },
     )
-    .await
-    .map_err(api_err)?;
+    .await?;
     Ok(user.id)
 }

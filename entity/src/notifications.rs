@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
-    pub event_id: Uuid,
+    pub event_id: Option<Uuid>,
     pub event: String,
     pub wish_id: Option<Uuid>,
     pub title: String,

@@ -1,4 +1,5 @@
-//! The transactional outbox of events and the in-app inbox.
+//! The transactional outbox of events, the in-app inbox, and the mark that
+//! a claimant was reminded of an approaching deadline.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -37,7 +38,8 @@ impl MigrationTrait for Migration {
                 .table(Notifications::Table)
                 .col(pk_uuid(Notifications::Id))
                 .col(uuid(Notifications::UserId))
-                .col(uuid(Notifications::EventId))
+                // `null` for reminders, which are not events of the wish.
+                .col(uuid_null(Notifications::EventId))
                 .col(string_len(Notifications::Event, 32))
                 .col(uuid_null(Notifications::WishId))
                 .col(string_len(Notifications::Title, 200))
@@ -70,10 +72,18 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Wishes::Table)
+                .add_column(timestamp_with_time_zone_null(Wishes::DeadlineRemindedAt))
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table(Wishes::Table).drop_column(Wishes::DeadlineRemindedAt).to_owned()).await?;
         m.drop_table(Table::drop().table(Notifications::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(OutboxEvents::Table).to_owned()).await
     }
@@ -103,4 +113,10 @@ enum Notifications {
     Title,
     CreatedAt,
     ReadAt,
+}
+
+#[derive(DeriveIden)]
+enum Wishes {
+    Table,
+    DeadlineRemindedAt,
 }

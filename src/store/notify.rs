@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use entity::{area_staff, notifications, offers, outbox_events, unit_members};
+use chrono::{DateTime, Utc};
+use entity::{area_staff, notifications, offers, outbox_events, unit_members, wishes};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
@@ -161,7 +162,7 @@ pub async fn wish_event(txn: &impl ConnectionTrait, e: WishEvent<'_>) -> ApiResu
         .into_iter()
         // Nobody is told of their own action, and each person once (by their first role).
         .filter(|(p, _)| Some(*p) != e.actor && seen.insert(*p))
-        .map(|(user, role)| inbox_row(user, id, e.event, Some(w.id), title(e.event, role, &w.title)))
+        .map(|(user, role)| inbox_row(user, Some(id), e.event, Some(w.id), title(e.event, role, &w.title)))
         .collect();
     insert_inbox(txn, rows).await?;
     Ok(id)
@@ -188,8 +189,11 @@ pub async fn registration_event(
         "registration.approved" => (vec![reg.user_id], "您的报到申请已通过"),
         _ => (vec![reg.user_id], "您的报到申请未通过"),
     };
-    let rows =
-        people.into_iter().filter(|p| *p != actor).map(|p| inbox_row(p, id, event, None, text.to_owned())).collect();
+    let rows = people
+        .into_iter()
+        .filter(|p| *p != actor)
+        .map(|p| inbox_row(p, Some(id), event, None, text.to_owned()))
+        .collect();
     insert_inbox(txn, rows).await?;
     Ok(id)
 }
@@ -219,7 +223,13 @@ async fn insert_outbox(
     Ok(id)
 }
 
-fn inbox_row(user: Uuid, event_id: Uuid, event: &str, wish: Option<Uuid>, title: String) -> notifications::ActiveModel {
+fn inbox_row(
+    user: Uuid,
+    event_id: Option<Uuid>,
+    event: &str,
+    wish: Option<Uuid>,
+    title: String,
+) -> notifications::ActiveModel {
     notifications::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user),
@@ -237,6 +247,52 @@ async fn insert_inbox(txn: &impl ConnectionTrait, rows: Vec<notifications::Activ
         notifications::Entity::insert_many(rows).exec(txn).await?;
     }
     Ok(())
+}
+
+/// The inbox event of a deadline reminder (not a change of the wish, so no outbox event).
+pub const REMINDER: &str = "wish.deadline_approaching";
+
+/// Reminds the claimants of claimed wishes whose deadline falls within
+/// `window` after `now`, once per wish; returns how many wishes.
+pub async fn remind_deadlines(db: &Db, now: DateTime<Utc>, window: chrono::Duration, limit: u64) -> ApiResult<usize> {
+    let due: Vec<Uuid> = wishes::Entity::find()
+        .select_only()
+        .column(wishes::Column::Id)
+        .filter(wishes::Column::Status.eq(WishStatus::Claimed.as_str()))
+        .filter(wishes::Column::Deadline.gt(now))
+        .filter(wishes::Column::Deadline.lte(now + window))
+        .filter(wishes::Column::DeadlineRemindedAt.is_null())
+        .limit(limit)
+        .into_tuple()
+        .all(db.read())
+        .await?;
+    let mut reminded = 0;
+    for id in due {
+        let txn = db.begin().await?;
+        // Once: only the sweep that sets the mark sends the reminder.
+        let marked = wishes::Entity::update_many()
+            .col_expr(wishes::Column::DeadlineRemindedAt, Some(now).into())
+            .filter(wishes::Column::Id.eq(id))
+            .filter(wishes::Column::Status.eq(WishStatus::Claimed.as_str()))
+            .filter(wishes::Column::DeadlineRemindedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected == 0 {
+            continue;
+        }
+        let Some(w) = wishes::Entity::find_by_id(id).one(&txn).await? else { continue };
+        let holder = match (w.claimant_user_id, w.claimant_unit_id) {
+            (Some(u), _) => people_of(&txn, ClaimantKind::User, u).await?,
+            (None, Some(u)) => people_of(&txn, ClaimantKind::Unit, u).await?,
+            (None, None) => Vec::new(),
+        };
+        let text = format!("心愿将于24小时内到期,请尽快完成:{}", w.title);
+        let rows = holder.into_iter().map(|p| inbox_row(p, None, REMINDER, Some(id), text.clone())).collect();
+        insert_inbox(&txn, rows).await?;
+        txn.commit().await?;
+        reminded += 1;
+    }
+    Ok(reminded)
 }
 
 // ---- the inbox ----

@@ -343,6 +343,7 @@ pub async fn submit(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        deadline_reminded_at: Set(None),
     }
     .insert(&txn)
     .await?;

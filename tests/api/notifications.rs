@@ -161,3 +161,26 @@ async fn the_inbox_filters_unread_and_marks_read() {
     assert!(inbox(&app, &city.staff, "?unread=true").await.is_empty());
     app.get("/api/v1/me/notifications", None).await.assert_problem(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn claimants_are_reminded_once_of_a_deadline_within_a_day() {
+    let app = spawn_app().await;
+    let city = app.city().await;
+    let resident = app.resident(city.community, "王小明").await;
+    let holder = app.volunteer(city.community, &city.staff, "志愿者").await;
+    let soon = app.submit(&resident, "明天前要").await;
+    let later = app.submit(&resident, "下周要").await;
+    let deadline = |hours: i64| (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
+    app.act(soon, "approve", &city.staff, json!({"deadline": deadline(12)})).await.assert(200);
+    app.act(later, "approve", &city.staff, json!({"deadline": deadline(24 * 7)})).await.assert(200);
+    for w in [soon, later] {
+        app.act(w, "claim", &holder, json!({})).await.assert(200);
+    }
+    let swept = app.sweep(chrono::Duration::zero()).await;
+    assert_eq!(swept.reminded, 1);
+    let mine = inbox(&app, &holder, "").await;
+    assert_eq!(mine[0]["event"], "wish.deadline_approaching");
+    assert_eq!(mine[0]["wish_id"], json!(soon));
+    assert_eq!(app.sweep(chrono::Duration::zero()).await.reminded, 0, "once per wish");
+    assert_eq!(events_of(&app, &holder).await, ["wish.deadline_approaching"]);
+}
