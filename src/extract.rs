@@ -78,20 +78,27 @@ fn data_message(msg: &str) -> String {
     }
 }
 
+/// Reads and parses a JSON body; an empty body is `when_empty()`.
+fn json_body<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    when_empty: fn() -> Result<T, ApiError>,
+) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>> {
+    let req = req.clone();
+    let mut payload = payload.take();
+    Box::pin(async move {
+        let bytes = read_body(&req, &mut payload).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) { when_empty() } else { parse_json(&bytes) }
+    })
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let bytes = read_body(&req, &mut payload).await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Err(ApiError::Malformed("请求体不能为空".to_owned()));
-            }
-            parse_json(&bytes).map(Body)
-        })
+        let body = json_body(req, payload, || Err(ApiError::Malformed("请求体不能为空".to_owned())));
+        Box::pin(async move { body.await.map(Body) })
     }
 }
 
@@ -100,15 +107,8 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let bytes = read_body(&req, &mut payload).await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Ok(OptionalBody(T::default()));
-            }
-            parse_json(&bytes).map(OptionalBody)
-        })
+        let body = json_body(req, payload, || Ok(T::default()));
+        Box::pin(async move { body.await.map(OptionalBody) })
     }
 }
 

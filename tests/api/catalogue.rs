@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, User, spawn_app};
+use crate::helpers::{STATUSES, TestApp, User, spawn_app};
 
 async fn item(app: &TestApp, code: &str) -> Uuid {
     let all = app.get("/api/v1/catalogue?include_inactive=true", None).await;
@@ -102,26 +102,6 @@ async fn approval_can_set_the_list_and_item() {
     assert_eq!(by_item.body["items"].as_array().unwrap().len(), 1);
 }
 
-async fn unit(app: &TestApp, admin: &User, name: &str, boss: &User, worker: Option<&User>) -> Uuid {
-    let u = app
-        .post(
-            "/api/v1/units",
-            Some(&admin.token),
-            json!({"name": name, "kind": "co_build", "contact_name": "联系人", "contact_phone": "13912345678"}),
-        )
-        .await
-        .id();
-    app.post(&format!("/api/v1/units/{u}/members"), Some(&admin.token), json!({"user_id": boss.id, "role": "admin"}))
-        .await
-        .assert(201);
-    if let Some(w) = worker {
-        app.post(&format!("/api/v1/units/{u}/members"), Some(&admin.token), json!({"user_id": w.id, "role": "member"}))
-            .await
-            .assert(201);
-    }
-    u
-}
-
 #[tokio::test]
 async fn offers_come_from_approved_registrants_and_partner_unit_admins() {
     let app = spawn_app().await;
@@ -152,7 +132,7 @@ async fn offers_come_from_approved_registrants_and_partner_unit_admins() {
 
     let boss = app.user("单位管理员", None).await;
     let worker = app.user("单位成员", None).await;
-    let u = unit(&app, &city.admin, "供电公司", &boss, Some(&worker)).await;
+    let u = app.unit(&city.admin, "供电公司", &boss, Some(&worker)).await;
     offer(&boss, Some(u)).await.assert_problem(403, "forbidden"); // not yet a partner
     app.post(
         &format!("/api/v1/communities/{}/partners", city.community),
@@ -209,7 +189,7 @@ async fn matches_rank_the_same_item_then_the_same_list_then_fewest_held() {
     offer(&d, chat, None).await;
     offer(&e, plumbing, None).await; // another list
     let boss = app.user("单位管理员", None).await;
-    let u = unit(&app, &city.admin, "供电公司", &boss, None).await;
+    let u = app.unit(&city.admin, "供电公司", &boss, None).await;
     app.post(
         &format!("/api/v1/communities/{}/partners", city.community),
         Some(&city.staff.token),
@@ -297,19 +277,8 @@ async fn seed_demo_builds_a_living_board_once() {
         }
     }
     assert_eq!(statuses.values().sum::<usize>(), 200);
-    for s in [
-        "pending_review",
-        "returned",
-        "rejected",
-        "withdrawn",
-        "open",
-        "claimed",
-        "fulfilled",
-        "completed",
-        "cancelled",
-        "expired",
-    ] {
-        assert!(statuses.get(s).copied().unwrap_or(0) > 0, "no {s} wish: {statuses:?}");
+    for s in STATUSES {
+        assert!(statuses.get(*s).copied().unwrap_or(0) > 0, "no {s} wish: {statuses:?}");
     }
     // The staff member's queue and a completed wish's full timeline.
     let queue = app.get("/api/v1/wishes?status=pending_review", Some(&token)).await;

@@ -68,28 +68,8 @@ async fn claim_limits_are_configurable_for_people_and_units() {
     let resident = app.resident(city.community, "王小明").await;
     let v = app.volunteer(city.community, &city.staff, "志愿者").await;
     let boss = app.user("单位管理员", None).await;
-    let unit = app
-        .post(
-            "/api/v1/units",
-            Some(&city.admin.token),
-            json!({"name": "供电公司", "kind": "co_build", "contact_name": "李工", "contact_phone": "13912345678"}),
-        )
-        .await
-        .id();
-    app.post(
-        &format!("/api/v1/units/{unit}/members"),
-        Some(&city.admin.token),
-        json!({"user_id": boss.id, "role": "admin"}),
-    )
-    .await
-    .assert(201);
-    app.post(
-        &format!("/api/v1/communities/{}/partners", city.community),
-        Some(&city.staff.token),
-        json!({"unit_id": unit, "kind": "paired"}),
-    )
-    .await
-    .assert(201);
+    let unit = app.unit(&city.admin, "供电公司", &boss, None).await;
+    app.partner(&city.staff, city.community, unit, "paired").await.assert(201);
     let mut w = Vec::new();
     for i in 0..5 {
         w.push(app.open_wish(&resident, &city.staff, &format!("心愿{i}")).await);

@@ -16,6 +16,20 @@ pub const ADMIN_PHONE: &str = "13800000000";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const PASSWORD: &str = "resident-pass-1";
 
+/// Every wish status of CONTRACT.md §5.
+pub const STATUSES: &[&str] = &[
+    "pending_review",
+    "returned",
+    "rejected",
+    "withdrawn",
+    "open",
+    "claimed",
+    "fulfilled",
+    "completed",
+    "cancelled",
+    "expired",
+];
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -275,6 +289,30 @@ impl TestApp {
 
     pub async fn wish(&self, id: Uuid, token: Option<&str>) -> Res {
         self.get(&format!("/api/v1/wishes/{id}"), token).await
+    }
+
+    /// A co-build unit (created by `admin`) run by `boss`, with an optional plain member.
+    pub async fn unit(&self, admin: &User, name: &str, boss: &User, member: Option<&User>) -> Uuid {
+        let body = json!({"name": name, "kind": "co_build", "contact_name": "联系人", "contact_phone": "13912345678"});
+        let res = self.post("/api/v1/units", Some(&admin.token), body).await;
+        res.assert(201);
+        let unit = res.id();
+        let members = format!("/api/v1/units/{unit}/members");
+        self.post(&members, Some(&admin.token), json!({"user_id": boss.id, "role": "admin"})).await.assert(201);
+        if let Some(m) = member {
+            self.post(&members, Some(&admin.token), json!({"user_id": m.id, "role": "member"})).await.assert(201);
+        }
+        unit
+    }
+
+    /// Makes `unit` a partner of `community` (`paired` or `resident`), as `staff`.
+    pub async fn partner(&self, staff: &User, community: Uuid, unit: Uuid, kind: &str) -> Res {
+        self.post(
+            &format!("/api/v1/communities/{community}/partners"),
+            Some(&staff.token),
+            json!({"unit_id": unit, "kind": kind}),
+        )
+        .await
     }
 
     /// Runs one scheduler sweep as if the clock read `now + ahead`.

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{City, TestApp, User, spawn_app, spawn_app_with, test_database, test_settings};
+use crate::helpers::{City, STATUSES, TestApp, User, spawn_app, spawn_app_with, test_database, test_settings};
 
 /// CONTRACT.md §5: action → (from statuses, to status).
 const TABLE: &[(&str, &[&str], &str)] = &[
@@ -23,19 +23,6 @@ const TABLE: &[(&str, &[&str], &str)] = &[
     ("cancel", &["pending_review", "returned", "open", "claimed", "fulfilled"], "cancelled"),
     ("expire", &["open"], "expired"),
     ("reopen", &["expired"], "open"),
-];
-
-const STATUSES: &[&str] = &[
-    "pending_review",
-    "returned",
-    "rejected",
-    "withdrawn",
-    "open",
-    "claimed",
-    "fulfilled",
-    "completed",
-    "cancelled",
-    "expired",
 ];
 
 struct Cast {
@@ -377,13 +364,7 @@ async fn staff_dispatch_to_eligible_people_and_partner_units() {
         .await
         .id();
     app.act(id, "assign", &c.city.staff, json!({"unit_id": unit})).await.assert_problem(422, "validation_failed");
-    app.post(
-        &format!("/api/v1/communities/{}/partners", c.city.community),
-        Some(&c.city.staff.token),
-        json!({"unit_id": unit, "kind": "paired"}),
-    )
-    .await
-    .assert(201);
+    app.partner(&c.city.staff, c.city.community, unit, "paired").await.assert(201);
     let assigned = app.act(id, "assign", &c.city.staff, json!({"unit_id": unit})).await;
     assigned.assert(200);
     assert_eq!(assigned.body["claimant"], json!({"kind": "unit", "id": unit, "name": "供电公司"}));
@@ -398,33 +379,11 @@ async fn unit_admins_claim_for_partner_units_and_members_fulfil() {
     let c = cast(&app).await;
     let boss = app.user("单位管理员", None).await;
     let worker = app.user("单位成员", None).await;
-    let unit = app
-        .post(
-            "/api/v1/units",
-            Some(&c.city.admin.token),
-            json!({"name": "供电公司", "kind": "co_build", "contact_name": "李工", "contact_phone": "13912345678"}),
-        )
-        .await
-        .id();
-    for (u, role) in [(&boss, "admin"), (&worker, "member")] {
-        app.post(
-            &format!("/api/v1/units/{unit}/members"),
-            Some(&c.city.admin.token),
-            json!({"user_id": u.id, "role": role}),
-        )
-        .await
-        .assert(201);
-    }
+    let unit = app.unit(&c.city.admin, "供电公司", &boss, Some(&worker)).await;
     let id = app.open_wish(&c.resident, &c.city.staff, "换灯泡").await;
     // Not yet a partner of the community.
     app.act(id, "claim", &boss, json!({"unit_id": unit})).await.assert_problem(403, "forbidden");
-    app.post(
-        &format!("/api/v1/communities/{}/partners", c.city.community),
-        Some(&c.city.staff.token),
-        json!({"unit_id": unit, "kind": "resident"}),
-    )
-    .await
-    .assert(201);
+    app.partner(&c.city.staff, c.city.community, unit, "resident").await.assert(201);
     app.act(id, "claim", &worker, json!({"unit_id": unit})).await.assert_problem(403, "forbidden");
     app.act(id, "claim", &boss, json!({"unit_id": unit})).await.assert(200);
     let done = app.act(id, "fulfil", &worker, json!({"hours": 3})).await;
