@@ -34,6 +34,9 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     /// Argon2id memory cost in KiB for new password hashes.
     pub argon2_memory_kib: u32,
+    /// Run the scheduler and the webhook dispatcher in the background
+    /// (tests turn this off and drive them step by step).
+    pub background_jobs: bool,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             argon2_memory_kib: 19 * 1024,
+            background_jobs: true,
         }
     }
 }

@@ -64,9 +64,21 @@ impl Application {
     /// Serves until SIGINT/SIGTERM; in-flight requests are finished first.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!("listening on http://{}", self.address);
-        let scheduler = tokio::spawn(crate::scheduler::run(self.state.clone(), self.state.settings.scheduler_interval));
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let jobs = self.state.settings.background_jobs.then(|| {
+            let scheduler =
+                tokio::spawn(crate::scheduler::run(self.state.clone(), self.state.settings.scheduler_interval));
+            let dispatcher = tokio::spawn(crate::dispatch::run(self.state.clone(), stopping));
+            (scheduler, dispatcher)
+        });
+        // actix stops accepting on SIGINT/SIGTERM and finishes in-flight requests.
         let result = self.server.await;
-        scheduler.abort();
+        if let Some((scheduler, dispatcher)) = jobs {
+            scheduler.abort();
+            // Let the dispatcher finish the attempts it has under way.
+            let _ = stop.send(true);
+            let _ = tokio::time::timeout(crate::dispatch::TIMEOUT * 2, dispatcher).await;
+        }
         tracing::info!("stopped");
         Ok(result?)
     }

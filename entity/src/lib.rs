@@ -15,5 +15,7 @@ pub mod settings;
 pub mod unit_members;
 pub mod units;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 pub mod wish_events;
 pub mod wishes;

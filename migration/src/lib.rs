@@ -6,6 +6,7 @@ mod m20261126_000001_create_accounts;
 mod m20261126_000002_create_wishes;
 mod m20261127_000003_seed_catalogue;
 mod m20261127_000004_create_notifications;
+mod m20261127_000005_create_webhooks;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_wishes::Migration),
             Box::new(m20261127_000003_seed_catalogue::Migration),
             Box::new(m20261127_000004_create_notifications::Migration),
+            Box::new(m20261127_000005_create_webhooks::Migration),
         ]
     }
 }

@@ -4,4 +4,5 @@
 pub mod area;
 pub mod fields;
 pub mod policy;
+pub mod webhook;
 pub mod wish;

@@ -13,6 +13,7 @@ pub mod community;
 pub mod health;
 pub mod me;
 pub mod notifications;
+pub mod webhooks;
 pub mod wishes;
 
 /// A resource whose undeclared methods answer 405 as a problem.
@@ -68,6 +69,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource(
                     "/communities/{id}/partners",
                     [get().to(community::list_partners), post().to(community::add_partner)],
+                ))
+                .service(resource(
+                    "/webhooks",
+                    [get().to(webhooks::list_webhooks), post().to(webhooks::create_webhook)],
+                ))
+                .service(resource(
+                    "/webhooks/{id}",
+                    [get().to(webhooks::get_webhook), delete().to(webhooks::delete_webhook)],
+                ))
+                .service(resource("/webhooks/{id}/deliveries", [get().to(webhooks::list_webhook_deliveries)]))
+                .service(resource(
+                    "/webhooks/{id}/deliveries/{delivery_id}/retry",
+                    [post().to(webhooks::retry_webhook_delivery)],
                 ))
                 .service(resource("/wishes", [get().to(wishes::list_wishes), post().to(wishes::create_wish)]))
                 .service(resource("/wishes/{id}", [get().to(wishes::get_wish), patch().to(wishes::update_wish)]))
@@ -125,6 +139,8 @@ impl Modify for BearerAuth {
         catalogue::update_catalogue_item, catalogue::create_offer, catalogue::list_offers, catalogue::delete_offer,
         catalogue::list_wish_matches, catalogue::list_my_matches,
         notifications::list_notifications, notifications::read_notification, notifications::read_all_notifications,
+        webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
+        webhooks::list_webhook_deliveries, webhooks::retry_webhook_delivery,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -135,6 +151,7 @@ impl Modify for BearerAuth {
         (name = "catalogue", description = "三张清单的服务目录、服务供给与匹配"),
         (name = "wish actions", description = "审单、领单、派单、完成、确认等状态流转"),
         (name = "notifications", description = "站内通知"),
+        (name = "webhooks", description = "事件订阅(Standard Webhooks 签名)与投递记录"),
         (name = "operations", description = "健康检查与监控指标"),
     )
 )]

@@ -18,6 +18,7 @@ pub mod notify;
 pub mod offers;
 pub mod page;
 pub mod users;
+pub mod webhooks;
 pub mod wishes;
 
 /// The database: a writer and a reader handle. On PostgreSQL both are the

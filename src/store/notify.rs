@@ -220,6 +220,7 @@ async fn insert_outbox(
     }
     .insert(txn)
     .await?;
+    super::webhooks::enqueue(txn, id, event, community).await?;
     Ok(id)
 }
 

@@ -63,8 +63,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         bind: "127.0.0.1:0".to_owned(),
         admin: Some((ADMIN_PHONE.to_owned(), ADMIN_PASSWORD.to_owned())),
         rate_limits: false,
-        // Sweeps run when a test asks (`app.sweep`), not on a timer.
-        scheduler_interval: std::time::Duration::from_secs(3600),
+        // Sweeps and webhook dispatch run when a test asks (`app.sweep`, `app.dispatch`), not on a timer.
+        background_jobs: false,
         // Cheap hashes keep hundreds of logins fast; production keeps the default.
         argon2_memory_kib: 256,
         ..Settings::default()
@@ -313,6 +313,11 @@ impl TestApp {
             json!({"unit_id": unit, "kind": kind}),
         )
         .await
+    }
+
+    /// Runs one webhook dispatch pass as if the clock read `now + ahead`.
+    pub async fn dispatch(&self, ahead: chrono::Duration) -> usize {
+        microwish::dispatch::run_pending(&self.state, microwish::clock::now() + ahead).await.expect("dispatch")
     }
 
     /// Runs one scheduler sweep as if the clock read `now + ahead`.

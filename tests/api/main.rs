@@ -16,3 +16,4 @@ mod lists;
 mod notifications;
 mod privacy;
 mod spec;
+mod webhooks;
