@@ -239,3 +239,39 @@ async fn a_delivery_fails_when_the_schedule_is_spent_and_can_be_retried_by_hand(
     app.post(&path, Some(&city.admin.token), json!({})).await.assert_problem(409, "conflict");
     app.post(&path, Some(&city.staff.token), json!({})).await.assert_problem(404, "not_found");
 }
+
+#[tokio::test]
+async fn two_servers_on_one_database_deliver_each_event_once_and_expire_once() {
+    let (url, dir) = test_database().await;
+    let mut settings = test_settings(&url);
+    settings.allow_private_webhooks = true;
+    let first = spawn_app_with(settings.clone(), None).await;
+    let second = spawn_app_with(settings, dir).await;
+    let city = first.city().await;
+    let (hook_url, seen) = receiver(vec![]).await;
+    first
+        .post("/api/v1/webhooks", Some(&city.admin.token), json!({"url": hook_url, "events": ["*"]}))
+        .await
+        .assert(201);
+    let resident = first.resident(city.community, "王小明").await;
+    let mut wishes = Vec::new();
+    for i in 0..4 {
+        let id = first.submit(&resident, &format!("心愿{i}")).await;
+        let deadline = (chrono::Utc::now() + Duration::hours(1)).to_rfc3339();
+        first.act(id, "approve", &city.staff, json!({"deadline": deadline})).await.assert(200);
+        wishes.push(id);
+    }
+    let (a, b) = tokio::join!(first.dispatch(Duration::zero()), second.dispatch(Duration::zero()));
+    assert_eq!(a + b, 8);
+    let (x, y) = tokio::join!(first.sweep(Duration::hours(2)), second.sweep(Duration::hours(2)));
+    assert_eq!(x.expired + y.expired, 4, "each wish expires once");
+    let (a, b) = tokio::join!(first.dispatch(Duration::zero()), second.dispatch(Duration::zero()));
+    assert_eq!(a + b, 4);
+    let ids: Vec<String> = seen.lock().unwrap().iter().map(|s| s.0.clone()).collect();
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (12, 12), "every event reached the endpoint exactly once");
+    for id in wishes {
+        let ev = first.get(&format!("/api/v1/wishes/{id}/events"), Some(&city.staff.token)).await;
+        assert_eq!(ev.body.as_array().unwrap().iter().filter(|e| e["action"] == "expire").count(), 1);
+    }
+}
