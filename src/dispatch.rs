@@ -2,6 +2,7 @@
 //! 1.0, in event order per endpoint, endpoints side by side so a slow or dead
 //! one never holds up the others; retries on the configured schedule.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -129,17 +130,43 @@ pub async fn run_pending(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
     Ok(sent)
 }
 
-/// Dispatches every second until `stopping` turns true; a pass under way is finished first.
+/// Dispatches until `stopping` turns true. Each endpoint is drained by a
+/// task of its own, so one slow or dead endpoint (up to the 10 s timeout per
+/// attempt) never holds up the others; on stop, attempts under way finish.
 pub async fn run(state: Arc<AppState>, mut stopping: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut draining: tokio::task::JoinSet<Uuid> = tokio::task::JoinSet::new();
+    let mut busy: HashSet<Uuid> = HashSet::new();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            _ = stopping.changed() => return,
+            Some(done) = draining.join_next() => {
+                if let Ok(hook) = done {
+                    busy.remove(&hook);
+                }
+                continue;
+            }
+            _ = stopping.changed() => break,
         }
-        if let Err(e) = run_pending(&state, crate::clock::now()).await {
-            tracing::error!(error = format!("{e:#}"), "webhook dispatch failed");
+        let hooks = match store::hooks_with_pending(&state.db).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook dispatch: cannot read the queue");
+                continue;
+            }
+        };
+        for hook in hooks {
+            if busy.insert(hook) {
+                let state = state.clone();
+                draining.spawn(async move {
+                    if let Err(e) = drain(&state, hook, crate::clock::now()).await {
+                        tracing::error!(error = format!("{e:#}"), %hook, "webhook dispatch failed");
+                    }
+                    hook
+                });
+            }
         }
     }
+    while draining.join_next().await.is_some() {}
 }
