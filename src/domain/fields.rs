@@ -57,11 +57,12 @@ impl Violations {
 fn bounded_text(value: &str, min: usize, max: usize, what: &str) -> Result<String, String> {
     let trimmed = value.trim();
     let n = trimmed.chars().count();
+    // The bound applies to what was sent, as the API document states it.
+    if value.chars().count() > max {
+        return Err(format!("{what}不能超过{max}个字符"));
+    }
     if n < min {
         return Err(if min == 1 { format!("{what}不能为空") } else { format!("{what}至少{min}个字符") });
-    }
-    if n > max {
-        return Err(format!("{what}不能超过{max}个字符"));
     }
     if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
         return Err(format!("{what}含有不允许的控制字符"));
@@ -209,6 +210,7 @@ mod tests {
         assert!(wish_title("   ").is_err());
         assert!(wish_title(&"愿".repeat(101)).is_err());
         assert!(wish_title(&"愿".repeat(100)).is_ok());
+        assert!(wish_title(&format!(" {}", "愿".repeat(100))).is_err(), "the bound counts what was sent");
         assert!(wish_description("").is_ok());
         assert!(display_name("a\u{0}b").is_err());
     }

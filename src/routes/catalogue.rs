@@ -94,7 +94,7 @@ pub struct CreateCatalogueItemRequest {
 }
 
 fn code(value: &str) -> Result<String, String> {
-    let v = value.trim();
+    let v = value;
     if v.is_empty() || v.len() > 32 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err("编码须为1到32位字母、数字或连字符".to_owned());
     }
@@ -103,8 +103,8 @@ fn code(value: &str) -> Result<String, String> {
 
 fn group(value: &str) -> Result<String, String> {
     let v = value.trim();
-    match v.chars().count() {
-        1..=32 => Ok(v.to_owned()),
+    match (v.chars().count(), value.chars().count()) {
+        (1.., ..=32) => Ok(v.to_owned()),
         _ => Err("分组须为1到32个字符".to_owned()),
     }
 }

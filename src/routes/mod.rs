@@ -33,6 +33,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/readyz", [get().to(health::readyz)]))
         .service(resource("/metrics", [get().to(health::metrics)]))
         .service(resource("/api-docs/openapi.json", [get().to(openapi_json)]))
+        .service(resource(
+            "/api-docs",
+            [get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/api-docs/")).finish() })],
+        ))
+        // The browsable reference: Swagger UI's assets are compiled into the binary (no CDN).
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/api-docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"]).try_it_out_enabled(true)),
+        )
         .service(
             web::scope("/api/v1")
                 .service(resource("/auth/register", [post().to(auth::register)]))
