@@ -72,11 +72,32 @@ pub struct Problem {
     #[schema(example = "请求参数校验失败")]
     pub detail: String,
     /// The machine-readable code of CONTRACT.md §3.
-    #[schema(example = "validation_failed")]
+    #[schema(example = "validation_failed", value_type = ProblemCode)]
     pub code: String,
     /// For `validation_failed`: every invalid field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+}
+
+/// Every `code` a problem can carry (CONTRACT.md §3, plus 405, 503 and 500);
+/// for the OpenAPI document, matched by `code_names_are_the_documented_ones`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    MalformedRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    InvalidTransition,
+    Conflict,
+    ClaimLimitReached,
+    PreconditionFailed,
+    PayloadTooLarge,
+    ValidationFailed,
+    RateLimited,
+    Unavailable,
+    Internal,
 }
 
 impl ApiError {
@@ -239,6 +260,36 @@ mod tests {
             let p = err.problem();
             assert_eq!((p.status, p.code.as_str()), (status, code));
             assert_eq!(p.kind, format!("urn:microwish:problem:{code}"));
+        }
+    }
+
+    #[test]
+    fn code_names_are_the_documented_ones() {
+        use ProblemCode as C;
+        let all = [
+            (ApiError::Malformed(String::new()), C::MalformedRequest),
+            (ApiError::Unauthenticated(""), C::Unauthenticated),
+            (ApiError::Forbidden(String::new()), C::Forbidden),
+            (ApiError::NotFound, C::NotFound),
+            (ApiError::MethodNotAllowed, C::MethodNotAllowed),
+            (
+                ApiError::InvalidTransition(InvalidTransition {
+                    from: crate::domain::wish::WishStatus::Open,
+                    action: crate::domain::wish::WishAction::Approve,
+                }),
+                C::InvalidTransition,
+            ),
+            (ApiError::Conflict(String::new()), C::Conflict),
+            (ApiError::ClaimLimitReached(1), C::ClaimLimitReached),
+            (ApiError::PreconditionFailed, C::PreconditionFailed),
+            (ApiError::PayloadTooLarge, C::PayloadTooLarge),
+            (ApiError::Validation(Vec::new()), C::ValidationFailed),
+            (ApiError::RateLimited(1), C::RateLimited),
+            (ApiError::Unavailable, C::Unavailable),
+            (ApiError::Internal(anyhow::anyhow!("x")), C::Internal),
+        ];
+        for (err, code) in all {
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(err.code()));
         }
     }
 
