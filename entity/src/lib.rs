@@ -6,6 +6,7 @@ pub mod catalogue_items;
 pub mod claims;
 pub mod community_partners;
 pub mod idempotency_keys;
+pub mod ledger_entries;
 pub mod notifications;
 pub mod offers;
 pub mod outbox_events;

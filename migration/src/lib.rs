@@ -7,6 +7,7 @@ mod m20261126_000002_create_wishes;
 mod m20261127_000003_seed_catalogue;
 mod m20261127_000004_create_notifications;
 mod m20261127_000005_create_webhooks;
+mod m20261127_000006_create_ledger;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_seed_catalogue::Migration),
             Box::new(m20261127_000004_create_notifications::Migration),
             Box::new(m20261127_000005_create_webhooks::Migration),
+            Box::new(m20261127_000006_create_ledger::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod community;
 pub mod health;
 pub mod me;
 pub mod notifications;
+pub mod timebank;
 pub mod webhooks;
 pub mod wishes;
 
@@ -51,6 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/logout", [post().to(auth::logout)]))
                 .service(resource("/me", [get().to(me::get_me), patch().to(me::update_me)]))
                 .service(resource("/me/matches", [get().to(catalogue::list_my_matches)]))
+                .service(resource("/me/time-bank", [get().to(timebank::get_my_time_bank)]))
+                .service(resource("/communities/{id}/leaderboard", [get().to(timebank::get_leaderboard)]))
                 .service(resource("/me/notifications", [get().to(notifications::list_notifications)]))
                 .service(resource("/me/notifications/read-all", [post().to(notifications::read_all_notifications)]))
                 .service(resource("/me/notifications/{id}/read", [post().to(notifications::read_notification)]))
@@ -151,6 +154,7 @@ impl Modify for BearerAuth {
         notifications::list_notifications, notifications::read_notification, notifications::read_all_notifications,
         webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
         webhooks::list_webhook_deliveries, webhooks::retry_webhook_delivery,
+        timebank::get_my_time_bank, timebank::get_leaderboard,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -162,6 +166,7 @@ impl Modify for BearerAuth {
         (name = "wish actions", description = "审单、领单、派单、完成、确认等状态流转"),
         (name = "notifications", description = "站内通知"),
         (name = "webhooks", description = "事件订阅(Standard Webhooks 签名)与投递记录"),
+        (name = "time bank", description = "时间银行与排行榜"),
         (name = "operations", description = "健康检查与监控指标"),
     )
 )]

@@ -17,6 +17,7 @@ pub mod community;
 pub mod notify;
 pub mod offers;
 pub mod page;
+pub mod timebank;
 pub mod users;
 pub mod webhooks;
 pub mod wishes;

@@ -703,6 +703,9 @@ pub async fn act(
     if !cas(&txn, &wish, from, to, sets, now).await? {
         return Err(InvalidTransition { from, action }.into());
     }
+    if action == WishAction::Confirm {
+        super::timebank::credit(&txn, &wish, now).await?;
+    }
     insert_event(
         &txn,
         NewEvent {

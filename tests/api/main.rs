@@ -16,4 +16,5 @@ mod lists;
 mod notifications;
 mod privacy;
 mod spec;
+mod timebank;
 mod webhooks;
