@@ -26,7 +26,16 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "get_metrics",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-pub async fn metrics() -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // Gauges of the database's state, read when scraped; a failed read leaves the last values.
+    if let Ok(by_status) = crate::store::wishes::count_by_status(&state.db).await {
+        for (status, n) in by_status {
+            metrics::gauge!("microwish_wishes", "status" => status).set(n as f64);
+        }
+    }
+    if let Ok(pending) = crate::store::webhooks::pending_count(&state.db).await {
+        metrics::gauge!("microwish_webhook_deliveries_pending").set(pending as f64);
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(crate::telemetry::metrics_handle().render())

@@ -255,3 +255,12 @@ pub async fn hook(db: &Db, id: Uuid) -> ApiResult<Option<webhooks::Model>> {
 pub async fn event(db: &Db, id: Uuid) -> ApiResult<Option<entity::outbox_events::Model>> {
     Ok(entity::outbox_events::Entity::find_by_id(id).one(db.read()).await?)
 }
+
+/// Deliveries waiting to be sent (the outbox backlog as endpoints see it).
+pub async fn pending_count(db: &Db) -> ApiResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::Status.eq(PENDING))
+        .count(db.read())
+        .await?)
+}

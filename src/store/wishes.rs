@@ -808,3 +808,19 @@ pub async fn due_for_confirmation(db: &Db, before: DateTime<Utc>, limit: u64) ->
         .all(db.read())
         .await?)
 }
+
+/// How many wishes are in each status (every status, zeros included).
+pub async fn count_by_status(db: &Db) -> ApiResult<Vec<(&'static str, i64)>> {
+    let rows: Vec<(String, i64)> = wishes::Entity::find()
+        .select_only()
+        .column(wishes::Column::Status)
+        .column_as(Expr::col(sea_orm::sea_query::Asterisk).count(), "n")
+        .group_by(wishes::Column::Status)
+        .into_tuple()
+        .all(db.read())
+        .await?;
+    Ok(WishStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), rows.iter().find(|(r, _)| r == s.as_str()).map_or(0, |(_, n)| *n)))
+        .collect())
+}

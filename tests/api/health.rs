@@ -17,4 +17,6 @@ async fn metrics_count_requests_by_route_with_latency() {
     let text = res.text().await.unwrap();
     assert!(text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#), "{text}");
     assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
+    assert!(text.contains(r#"microwish_wishes{status="open"}"#), "{text}");
+    assert!(text.contains("microwish_webhook_deliveries_pending"), "{text}");
 }
