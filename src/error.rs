@@ -221,6 +221,12 @@ impl From<Denied> for ApiError {
     }
 }
 
+impl From<crate::domain::policy::AdminOnly> for ApiError {
+    fn from(err: crate::domain::policy::AdminOnly) -> Self {
+        ApiError::Forbidden(err.to_string())
+    }
+}
+
 impl From<Vec<FieldError>> for ApiError {
     fn from(errors: Vec<FieldError>) -> Self {
         ApiError::Validation(errors)

@@ -62,15 +62,11 @@ impl WishView {
     /// Renders `rec` for a caller who sees the full name and/or the contact fields.
     pub fn render(rec: &WishRecord, full_name: bool, contact: bool) -> Self {
         let w = &rec.wish;
-        let claimant = match (w.claimant_user_id, w.claimant_unit_id) {
-            (Some(id), _) => {
-                Some(ClaimantView { kind: ClaimantKind::User, id, name: rec.claimant_name.clone().unwrap_or_default() })
-            }
-            (None, Some(id)) => {
-                Some(ClaimantView { kind: ClaimantKind::Unit, id, name: rec.claimant_name.clone().unwrap_or_default() })
-            }
-            (None, None) => None,
-        };
+        let claimant = crate::store::wishes::claimant_of(w).map(|(kind, id)| ClaimantView {
+            kind,
+            id,
+            name: rec.claimant_name.clone().unwrap_or_default(),
+        });
         WishView {
             id: w.id,
             community_id: w.community_id,

@@ -14,11 +14,21 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Admins only; `why` tells everyone else what they may not do.
+    pub fn require_admin(&self, why: &'static str) -> Result<(), AdminOnly> {
+        if self.is_admin { Ok(()) } else { Err(AdminOnly(why)) }
+    }
+
     /// Staff of the area at `path` or of one above it; admins are staff everywhere.
     pub fn is_staff_of(&self, path: &str) -> bool {
         self.is_admin || super::area::is_staff_of(&self.staff_areas, path)
     }
 }
+
+/// Refused: the action is for admins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct AdminOnly(pub &'static str);
 
 /// What is true of the caller with respect to one wish.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

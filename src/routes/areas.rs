@@ -41,10 +41,6 @@ pub struct CreateAreaRequest {
     pub parent_id: Option<Uuid>,
 }
 
-fn require_admin(caller: &crate::domain::policy::Caller) -> ApiResult<()> {
-    if caller.is_admin { Ok(()) } else { Err(ApiError::Forbidden("只有管理员可以执行此操作".to_owned())) }
-}
-
 #[utoipa::path(post, path = "/api/v1/areas", tag = "areas", operation_id = "create_area", security(("bearer" = [])),
     request_body = CreateAreaRequest,
     responses(
@@ -60,7 +56,7 @@ pub async fn create_area(
     body: Body<CreateAreaRequest>,
 ) -> ApiResult<HttpResponse> {
     let caller = areas::caller(&state.db, user.id).await?;
-    require_admin(&caller)?;
+    caller.require_admin("只有管理员可以执行此操作")?;
     let req = body.0;
     let mut v = Violations::new();
     let name = v.check("name", fields::area_name(&req.name));

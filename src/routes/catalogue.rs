@@ -109,13 +109,7 @@ fn group(value: &str) -> Result<String, String> {
     }
 }
 
-async fn require_admin(state: &AppState, user: AuthUser) -> ApiResult<()> {
-    if areas::caller(&state.db, user.id).await?.is_admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("只有管理员可以维护服务目录".to_owned()))
-    }
-}
+const CATALOGUE_ADMINS: &str = "只有管理员可以维护服务目录";
 
 #[utoipa::path(post, path = "/api/v1/catalogue", tag = "catalogue", operation_id = "create_catalogue_item", security(("bearer" = [])),
     request_body = CreateCatalogueItemRequest,
@@ -132,7 +126,7 @@ pub async fn create_catalogue_item(
     user: AuthUser,
     body: Body<CreateCatalogueItemRequest>,
 ) -> ApiResult<HttpResponse> {
-    require_admin(&state, user).await?;
+    areas::caller(&state.db, user.id).await?.require_admin(CATALOGUE_ADMINS)?;
     let r = body.0;
     let mut v = Violations::new();
     let group = v.check("group", group(&r.group));
@@ -176,7 +170,7 @@ pub async fn update_catalogue_item(
     id: web::Path<Uuid>,
     body: Body<UpdateCatalogueItemRequest>,
 ) -> ApiResult<HttpResponse> {
-    require_admin(&state, user).await?;
+    areas::caller(&state.db, user.id).await?.require_admin(CATALOGUE_ADMINS)?;
     let r = body.0;
     let mut v = Violations::new();
     let change = catalogue::ItemChange {
@@ -283,10 +277,7 @@ pub async fn list_offers(
     user: MaybeUser,
     query: Query<OfferFilter>,
 ) -> ApiResult<HttpResponse> {
-    let caller = match user.id() {
-        Some(id) => Some(areas::caller(&state.db, id).await?),
-        None => None,
-    };
+    let caller = areas::maybe_caller(&state.db, user.id()).await?;
     let f = query.0;
     let page = PageParams { limit: f.limit, cursor: f.cursor }.request()?;
     let rows = offers::list(&state.db, f.community_id, f.catalogue_item_id, page).await?;

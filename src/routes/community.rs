@@ -221,9 +221,7 @@ pub async fn create_unit(
     body: Body<CreateUnitRequest>,
 ) -> ApiResult<HttpResponse> {
     let caller = areas::caller(&state.db, user.id).await?;
-    if !caller.is_admin {
-        return Err(ApiError::Forbidden("只有管理员可以登记单位".to_owned()));
-    }
+    caller.require_admin("只有管理员可以登记单位")?;
     let req = body.0;
     let mut v = Violations::new();
     let name = v.check("name", fields::unit_name(&req.name));

@@ -146,10 +146,7 @@ pub async fn list_wishes(
     user: MaybeUser,
     query: Query<WishFilter>,
 ) -> ApiResult<HttpResponse> {
-    let caller = match user.id() {
-        Some(id) => Some(areas::caller(&state.db, id).await?),
-        None => None,
-    };
+    let caller = areas::maybe_caller(&state.db, user.id()).await?;
     let q = query.0;
     let page = PageParams { limit: q.limit, cursor: q.cursor }.request()?;
     let filter = ListFilter {
@@ -176,10 +173,7 @@ pub async fn list_wishes(
         (status = 404, description = "No such wish, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_wish(state: web::Data<AppState>, user: MaybeUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let caller = match user.id() {
-        Some(id) => Some(areas::caller(&state.db, id).await?),
-        None => None,
-    };
+    let caller = areas::maybe_caller(&state.db, user.id()).await?;
     let (rec, f) = store::get(&state.db, caller.as_ref(), *id).await?;
     Ok(wish_response(actix_web::http::StatusCode::OK, &rec, &f))
 }
@@ -210,10 +204,7 @@ pub async fn list_wish_events(
     user: MaybeUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let caller = match user.id() {
-        Some(id) => Some(areas::caller(&state.db, id).await?),
-        None => None,
-    };
+    let caller = areas::maybe_caller(&state.db, user.id()).await?;
     let events = store::events(&state.db, caller.as_ref(), *id).await?;
     let views: Vec<WishEventView> = events
         .into_iter()

@@ -25,6 +25,14 @@ pub async fn caller(db: &Db, user: Uuid) -> ApiResult<Caller> {
     Ok(Caller { id: user, is_admin: u.is_admin, staff_areas })
 }
 
+/// The caller's standing if a token was sent (`None` for anonymous callers).
+pub async fn maybe_caller(db: &Db, user: Option<Uuid>) -> ApiResult<Option<Caller>> {
+    match user {
+        Some(id) => Ok(Some(caller(db, id).await?)),
+        None => Ok(None),
+    }
+}
+
 pub fn level(m: &areas::Model) -> AreaLevel {
     AreaLevel::parse(&m.level).unwrap_or(AreaLevel::Community)
 }

@@ -282,10 +282,9 @@ pub async fn remind_deadlines(db: &Db, now: DateTime<Utc>, window: chrono::Durat
             continue;
         }
         let Some(w) = wishes::Entity::find_by_id(id).one(&txn).await? else { continue };
-        let holder = match (w.claimant_user_id, w.claimant_unit_id) {
-            (Some(u), _) => people_of(&txn, ClaimantKind::User, u).await?,
-            (None, Some(u)) => people_of(&txn, ClaimantKind::Unit, u).await?,
-            (None, None) => Vec::new(),
+        let holder = match super::wishes::claimant_of(&w) {
+            Some((kind, id)) => people_of(&txn, kind, id).await?,
+            None => Vec::new(),
         };
         let text = format!("心愿将于24小时内到期,请尽快完成:{}", w.title);
         let rows = holder.into_iter().map(|p| inbox_row(p, None, REMINDER, Some(id), text.clone())).collect();

@@ -114,17 +114,17 @@ pub async fn facts(db: &impl ConnectionTrait, caller: Option<&Caller>, wish: &wi
     let Some(c) = caller else { return Ok(Facts::default()) };
     let community = super::areas::get(db, wish.community_id).await?;
     let mut f = Facts { resident: wish.resident_id == c.id, staff: c.is_staff_of(&community.path), ..Facts::default() };
-    match (wish.claimant_user_id, wish.claimant_unit_id) {
-        (Some(u), _) => {
+    match claimant_of(wish) {
+        Some((ClaimantKind::User, u)) => {
             f.claimant = u == c.id;
             f.claimant_unit_member = f.claimant;
         }
-        (None, Some(unit)) => {
+        Some((ClaimantKind::Unit, unit)) => {
             let role = member_role(db, unit, c.id).await?;
             f.claimant = role == Some(MemberRole::Admin);
             f.claimant_unit_member = role.is_some();
         }
-        (None, None) => {}
+        None => {}
     }
     Ok(f)
 }
@@ -490,7 +490,7 @@ pub async fn edit(db: &Db, caller: &Caller, id: Uuid, edit: WishEdit, if_match: 
 }
 
 /// Who holds the wish, if anyone.
-fn claimant_of(w: &wishes::Model) -> Option<(ClaimantKind, Uuid)> {
+pub fn claimant_of(w: &wishes::Model) -> Option<(ClaimantKind, Uuid)> {
     match (w.claimant_user_id, w.claimant_unit_id) {
         (Some(u), _) => Some((ClaimantKind::User, u)),
         (None, Some(u)) => Some((ClaimantKind::Unit, u)),
