@@ -32,6 +32,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub deadline_reminded_at: Option<DateTimeUtc>,
+    /// Seconds from submission to the latest review decision.
+    pub review_secs: Option<i64>,
+    /// Seconds from the review to the current claim.
+    pub claim_secs: Option<i64>,
+    /// Seconds from submission to completion.
+    pub complete_secs: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261127_000003_seed_catalogue;
 mod m20261127_000004_create_notifications;
 mod m20261127_000005_create_webhooks;
 mod m20261127_000006_create_ledger;
+mod m20261127_000007_stats_durations;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_notifications::Migration),
             Box::new(m20261127_000005_create_webhooks::Migration),
             Box::new(m20261127_000006_create_ledger::Migration),
+            Box::new(m20261127_000007_stats_durations::Migration),
         ]
     }
 }

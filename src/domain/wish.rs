@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Where a wish stands in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WishStatus {
     PendingReview,
@@ -84,6 +84,22 @@ impl WishStatus {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The name staff and residents know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            WishStatus::PendingReview => "待审核",
+            WishStatus::Returned => "已退回",
+            WishStatus::Rejected => "未通过",
+            WishStatus::Withdrawn => "已撤回",
+            WishStatus::Open => "待认领",
+            WishStatus::Claimed => "已认领",
+            WishStatus::Fulfilled => "待确认",
+            WishStatus::Completed => "已完成",
+            WishStatus::Cancelled => "已取消",
+            WishStatus::Expired => "已过期",
+        }
     }
 
     pub fn is_public(self) -> bool {
@@ -231,6 +247,13 @@ impl ClaimantKind {
         }
     }
 
+    pub fn label(self) -> &'static str {
+        match self {
+            ClaimantKind::User => "个人",
+            ClaimantKind::Unit => "单位",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "user" => Some(ClaimantKind::User),
@@ -241,7 +264,7 @@ impl ClaimantKind {
 }
 
 /// The three lists of the service catalogue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceList {
     /// 公共服务
@@ -260,6 +283,14 @@ impl ServiceList {
             ServiceList::Public => "public",
             ServiceList::Social => "social",
             ServiceList::Volunteer => "volunteer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ServiceList::Public => "公共服务",
+            ServiceList::Social => "社会服务",
+            ServiceList::Volunteer => "志愿服务",
         }
     }
 

@@ -13,6 +13,7 @@ pub mod community;
 pub mod health;
 pub mod me;
 pub mod notifications;
+pub mod stats;
 pub mod timebank;
 pub mod webhooks;
 pub mod wishes;
@@ -70,6 +71,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/areas", [get().to(areas::list_areas), post().to(areas::create_area)]))
                 .service(resource("/areas/{id}", [get().to(areas::get_area)]))
                 .service(resource("/areas/{id}/staff", [post().to(areas::add_staff)]))
+                .service(resource("/areas/{id}/stats", [get().to(stats::get_area_stats)]))
+                .service(resource("/areas/{id}/wishes.csv", [get().to(stats::export_area_wishes)]))
                 .service(resource("/areas/{id}/staff/{user_id}", [delete().to(areas::remove_staff)]))
                 .service(resource(
                     "/communities/{id}/registrations",
@@ -155,6 +158,7 @@ impl Modify for BearerAuth {
         webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
         webhooks::list_webhook_deliveries, webhooks::retry_webhook_delivery,
         timebank::get_my_time_bank, timebank::get_leaderboard,
+        stats::get_area_stats, stats::export_area_wishes,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -167,6 +171,7 @@ impl Modify for BearerAuth {
         (name = "notifications", description = "站内通知"),
         (name = "webhooks", description = "事件订阅(Standard Webhooks 签名)与投递记录"),
         (name = "time bank", description = "时间银行与排行榜"),
+        (name = "statistics", description = "区域统计与心愿导出"),
         (name = "operations", description = "健康检查与监控指标"),
     )
 )]

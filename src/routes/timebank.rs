@@ -2,10 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::stats::PeriodParams;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::domain::fields::{hours_from_centi, mask_name};
 use crate::domain::wish::ClaimantKind;
@@ -52,15 +53,6 @@ pub async fn get_my_time_bank(state: web::Data<AppState>, user: AuthUser) -> Api
     }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LeaderboardParams {
-    /// Completed at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Completed before.
-    pub to: Option<DateTime<Utc>>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeaderboardLine {
     pub kind: ClaimantKind,
@@ -73,25 +65,26 @@ pub struct LeaderboardLine {
 }
 
 #[utoipa::path(get, path = "/api/v1/communities/{id}/leaderboard", tag = "time bank", operation_id = "get_leaderboard",
-    security((), ("bearer" = [])), params(("id" = Uuid, Path), LeaderboardParams),
+    security((), ("bearer" = [])), params(("id" = Uuid, Path), PeriodParams),
     responses(
         (status = 200, description = "Most hours first, then most completed wishes", body = Vec<LeaderboardLine>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` is not after `from`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_leaderboard(
     state: web::Data<AppState>,
     user: MaybeUser,
     id: web::Path<Uuid>,
-    query: Query<LeaderboardParams>,
+    query: Query<PeriodParams>,
 ) -> ApiResult<HttpResponse> {
     let community = areas::community(state.db.read(), *id).await?;
     let staff = match user.id() {
         Some(u) => areas::caller(&state.db, u).await?.is_staff_of(&community.path),
         None => false,
     };
-    let rows = timebank::leaderboard(&state.db, *id, query.0.from, query.0.to).await?;
+    let rows = timebank::leaderboard(&state.db, *id, query.0.period()?).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(|s| LeaderboardLine {

@@ -145,18 +145,21 @@ pub async fn staff_communities(db: &Db, caller: &Caller) -> ApiResult<Option<Vec
         .into_tuple()
         .all(db.read())
         .await?;
+    Ok(Some(communities_under(db, &paths).await?))
+}
+
+/// The ids of the communities at or below any of the areas whose materialised paths are given.
+pub async fn communities_under(db: &Db, paths: &[String]) -> ApiResult<Vec<Uuid>> {
     let mut under = Condition::any();
     for p in paths {
         under = under.add(areas::Column::Path.starts_with(p));
     }
-    Ok(Some(
-        areas::Entity::find()
-            .select_only()
-            .column(areas::Column::Id)
-            .filter(areas::Column::Level.eq(AreaLevel::Community.as_str()))
-            .filter(under)
-            .into_tuple()
-            .all(db.read())
-            .await?,
-    ))
+    Ok(areas::Entity::find()
+        .select_only()
+        .column(areas::Column::Id)
+        .filter(areas::Column::Level.eq(AreaLevel::Community.as_str()))
+        .filter(under)
+        .into_tuple()
+        .all(db.read())
+        .await?)
 }

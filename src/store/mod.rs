@@ -7,8 +7,8 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 pub mod areas;
@@ -17,6 +17,7 @@ pub mod community;
 pub mod notify;
 pub mod offers;
 pub mod page;
+pub mod stats;
 pub mod timebank;
 pub mod users;
 pub mod webhooks;
@@ -74,6 +75,17 @@ impl Db {
                 ..Default::default()
             })
             .await
+    }
+
+    /// A read-only transaction whose queries all see one snapshot (a
+    /// deferred transaction on a SQLite reader; REPEATABLE READ on PostgreSQL).
+    pub async fn snapshot(&self) -> Result<DatabaseTransaction, DbErr> {
+        match self.backend {
+            DbBackend::Postgres => {
+                self.read.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
+            }
+            _ => self.read.begin().await,
+        }
     }
 
     pub fn backend(&self) -> DbBackend {

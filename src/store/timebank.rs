@@ -76,13 +76,8 @@ pub struct Standing {
 }
 
 /// Who realised the most hours (then completed the most wishes) in the community, in `[from, to)`.
-pub async fn leaderboard(
-    db: &Db,
-    community: Uuid,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
-) -> ApiResult<Vec<Standing>> {
-    let mut q = wishes::Entity::find()
+pub async fn leaderboard(db: &Db, community: Uuid, period: super::stats::Period) -> ApiResult<Vec<Standing>> {
+    let q = wishes::Entity::find()
         .select_only()
         .column(wishes::Column::ClaimantKind)
         .column(wishes::Column::ClaimantUserId)
@@ -94,13 +89,8 @@ pub async fn leaderboard(
         .group_by(wishes::Column::ClaimantKind)
         .group_by(wishes::Column::ClaimantUserId)
         .group_by(wishes::Column::ClaimantUnitId);
-    if let Some(f) = from {
-        q = q.filter(wishes::Column::CompletedAt.gte(f));
-    }
-    if let Some(t) = to {
-        q = q.filter(wishes::Column::CompletedAt.lt(t));
-    }
-    let rows: Vec<StandingRow> = q.into_tuple().all(db.read()).await?;
+    let rows: Vec<StandingRow> =
+        q.filter(period.contains(wishes::Column::CompletedAt)).into_tuple().all(db.read()).await?;
     let mut out = Vec::new();
     for (kind, user, unit, hours, completed) in rows {
         let (kind, id, name) = match (kind.as_deref().and_then(ClaimantKind::parse), user, unit) {

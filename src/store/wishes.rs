@@ -344,6 +344,9 @@ pub async fn submit(
         created_at: Set(now),
         updated_at: Set(now),
         deadline_reminded_at: Set(None),
+        review_secs: Set(None),
+        claim_secs: Set(None),
+        complete_secs: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -612,11 +615,11 @@ pub async fn act(
                 sets.push((wishes::Column::Deadline, (*deadline).into()));
             }
             sets.push((wishes::Column::ReviewNote, note.clone().into()));
-            sets.push((wishes::Column::ReviewedAt, Some(now).into()));
+            reviewed(&mut sets, &wish, now);
         }
         Command::Return { note } | Command::Reject { note } => {
             sets.push((wishes::Column::ReviewNote, Some(note.clone()).into()));
-            sets.push((wishes::Column::ReviewedAt, Some(now).into()));
+            reviewed(&mut sets, &wish, now);
         }
         Command::Claim { .. } | Command::Assign { .. } => {
             let (kind, holder) = match (&cmd, taker) {
@@ -658,6 +661,7 @@ pub async fn act(
             sets.push((wishes::Column::ClaimantUserId, (kind == ClaimantKind::User).then_some(holder).into()));
             sets.push((wishes::Column::ClaimantUnitId, (kind == ClaimantKind::Unit).then_some(holder).into()));
             sets.push((wishes::Column::ClaimedAt, Some(now).into()));
+            sets.push((wishes::Column::ClaimSecs, wish.reviewed_at.map(|r| seconds(r, now)).into()));
         }
         Command::Release { .. } | Command::Cancel { .. } => {
             let reason = if action == WishAction::Release { "released" } else { "cancelled" };
@@ -680,6 +684,7 @@ pub async fn act(
         }
         Command::Confirm { rating, feedback } => {
             sets.push((wishes::Column::CompletedAt, Some(now).into()));
+            sets.push((wishes::Column::CompleteSecs, Some(seconds(wish.created_at, now)).into()));
             sets.push((wishes::Column::Rating, (*rating).into()));
             sets.push((wishes::Column::Feedback, feedback.clone().into()));
         }
@@ -741,6 +746,18 @@ fn clear_claimant(sets: &mut Vec<(wishes::Column, SimpleExpr)>) {
     sets.push((wishes::Column::ClaimantUserId, Option::<Uuid>::None.into()));
     sets.push((wishes::Column::ClaimantUnitId, Option::<Uuid>::None.into()));
     sets.push((wishes::Column::ClaimedAt, Option::<DateTime<Utc>>::None.into()));
+    sets.push((wishes::Column::ClaimSecs, Option::<i64>::None.into()));
+}
+
+/// A review decision: when, and how long after submission (for statistics).
+fn reviewed(sets: &mut Vec<(wishes::Column, SimpleExpr)>, wish: &wishes::Model, now: DateTime<Utc>) {
+    sets.push((wishes::Column::ReviewedAt, Some(now).into()));
+    sets.push((wishes::Column::ReviewSecs, Some(seconds(wish.created_at, now)).into()));
+}
+
+/// Whole seconds from `earlier` to `later`, as the statistics count them.
+fn seconds(earlier: DateTime<Utc>, later: DateTime<Utc>) -> i64 {
+    (later - earlier).num_seconds()
 }
 
 async fn end_live_claim(txn: &DatabaseTransaction, wish: Uuid, reason: &str, now: DateTime<Utc>) -> ApiResult<()> {

@@ -16,5 +16,6 @@ mod lists;
 mod notifications;
 mod privacy;
 mod spec;
+mod stats;
 mod timebank;
 mod webhooks;
