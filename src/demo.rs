@@ -4,6 +4,7 @@
 //! through the store and the state machine, as real use would. Running it
 //! again changes nothing and prints the logins again.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::config::Settings;
@@ -301,106 +302,106 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
         ("expired", 4),
     ];
     let limits = wishes::ClaimLimits { person: u32::MAX, unit: u32::MAX };
+    // A lived-in past: each wish gets a submission time in the last twelve
+    // weeks and hours between its steps; wishes are made oldest first so that
+    // id order stays submission order.
+    let real_now = crate::clock::now();
+    let mut history: Vec<(&str, usize, Timeline)> = Vec::new();
     let mut n = 0usize;
     for (status, count) in plan {
         for _ in 0..*count {
             n += 1;
-            let c = n % communities.len();
-            let resident = &residents[c][n % residents[c].len()];
-            let (code, title, description) = WISHES[n % WISHES.len()];
-            let rec = match wishes::submit(
-                db,
-                resident.caller.id,
-                NewWish {
-                    title: title.into(),
-                    description: description.into(),
-                    catalogue_item_id: item(code),
-                    deadline: None,
-                    address: Some(format!("{}{}栋{}单元", COMMUNITIES[c].2, n % 12 + 1, n % 3 + 1)),
-                    contact_phone: Some(resident.phone.clone()),
-                },
-                None,
-                |_| String::new(),
-            )
-            .await?
+            history.push((status, n, Timeline::new(status, n, real_now)));
+        }
+    }
+    history.sort_by_key(|(_, _, t)| t.submitted);
+    for (status, n, t) in history {
+        let c = n % communities.len();
+        let resident = &residents[c][n % residents[c].len()];
+        let (code, title, description) = WISHES[n % WISHES.len()];
+        let new = NewWish {
+            title: title.into(),
+            description: description.into(),
+            catalogue_item_id: item(code),
+            deadline: None,
+            address: Some(format!("{}{}栋{}单元", COMMUNITIES[c].2, n % 12 + 1, n % 3 + 1)),
+            contact_phone: Some(resident.phone.clone()),
+        };
+        let rec =
+            match crate::clock::at(t.submitted, wishes::submit(db, resident.caller.id, new, None, |_| String::new()))
+                .await?
             {
                 Submitted::Created(rec) => rec,
                 Submitted::Replayed(_) => continue,
             };
-            let id = rec.wish.id;
-            let s = &staff[c].caller;
-            let r = &resident.caller;
-            let helper = &helpers[c][n % helpers[c].len()].caller;
-            let act = async |who: Actor<'_>, cmd: Command| wishes::act(db, who, id, cmd, None, limits).await;
-            let approve = Command::Approve {
-                list: None,
-                catalogue_item_id: None,
-                deadline: None,
-                note: Some("情况属实,同意发布".into()),
-            };
-            match *status {
-                "pending_review" => {}
-                "returned" => {
-                    act(Actor::Person(s), Command::Return { note: "请补充具体时间和联系方式".into() }).await?;
-                }
-                "rejected" => {
-                    act(Actor::Person(s), Command::Reject { note: "该需求请通过物业报修渠道处理".into() }).await?;
-                }
-                "withdrawn" => {
-                    act(Actor::Person(r), Command::Withdraw { note: Some("家人已经帮忙解决了".into()) }).await?;
-                }
-                "cancelled" => {
-                    act(Actor::Person(s), approve).await?;
-                    act(Actor::Person(s), Command::Cancel { note: "居民已搬离本社区".into() }).await?;
-                }
-                "expired" => {
-                    let past = crate::clock::now() - chrono::Duration::days(1);
-                    act(
-                        Actor::Person(s),
-                        Command::Approve { list: None, catalogue_item_id: None, deadline: Some(past), note: None },
-                    )
+        let id = rec.wish.id;
+        let s = &staff[c].caller;
+        let r = &resident.caller;
+        let helper = &helpers[c][n % helpers[c].len()].caller;
+        let act = async |when: DateTime<Utc>, who: Actor<'_>, cmd: Command| {
+            crate::clock::at(when, wishes::act(db, who, id, cmd, None, limits)).await
+        };
+        let approve = Command::Approve {
+            list: None,
+            catalogue_item_id: None,
+            deadline: None,
+            note: Some("情况属实,同意发布".into()),
+        };
+        match status {
+            "pending_review" => {}
+            "returned" => {
+                act(t.reviewed, Actor::Person(s), Command::Return { note: "请补充具体时间和联系方式".into() }).await?;
+            }
+            "rejected" => {
+                act(t.reviewed, Actor::Person(s), Command::Reject { note: "该需求请通过物业报修渠道处理".into() })
                     .await?;
-                    act(Actor::Scheduler, Command::Expire).await?;
+            }
+            "withdrawn" => {
+                act(t.reviewed, Actor::Person(r), Command::Withdraw { note: Some("家人已经帮忙解决了".into()) })
+                    .await?;
+            }
+            "cancelled" => {
+                act(t.reviewed, Actor::Person(s), approve).await?;
+                act(t.claimed, Actor::Person(s), Command::Cancel { note: "居民已搬离本社区".into() }).await?;
+            }
+            "expired" => {
+                let deadline = Some(t.claimed);
+                let approve = Command::Approve { list: None, catalogue_item_id: None, deadline, note: None };
+                act(t.reviewed, Actor::Person(s), approve).await?;
+                act(t.fulfilled, Actor::Scheduler, Command::Expire).await?;
+            }
+            _ => {
+                act(t.reviewed, Actor::Person(s), approve).await?;
+                if status == "open" {
+                    continue;
                 }
-                _ => {
-                    act(Actor::Person(s), approve).await?;
-                    if *status == "open" {
-                        continue;
+                // Some wishes go to units by dispatch (派单), most are claimed by people.
+                let by_unit = unit_admins.iter().find(|(_, _, home)| *home == c).filter(|_| n % 5 == 0);
+                let holder = match by_unit {
+                    Some((boss, unit, _)) => {
+                        act(t.claimed, Actor::Person(s), Command::Assign { to: Assignee::Unit(*unit) }).await?;
+                        &boss.caller
                     }
-                    // Some wishes go to units by dispatch (派单), most are claimed by people.
-                    let by_unit = unit_admins.iter().find(|(_, _, home)| *home == c).filter(|_| n % 5 == 0);
-                    let holder = match by_unit {
-                        Some((boss, unit, _)) => {
-                            act(Actor::Person(s), Command::Assign { to: Assignee::Unit(*unit) }).await?;
-                            &boss.caller
-                        }
-                        None => {
-                            act(Actor::Person(helper), Command::Claim { unit_id: None, note: Some("我来帮忙".into()) })
-                                .await?;
-                            helper
-                        }
+                    None => {
+                        let claim = Command::Claim { unit_id: None, note: Some("我来帮忙".into()) };
+                        act(t.claimed, Actor::Person(helper), claim).await?;
+                        helper
+                    }
+                };
+                if status == "claimed" {
+                    continue;
+                }
+                let fulfil = Command::Fulfil {
+                    note: Some("已完成,居民很满意".into()),
+                    hours_centi: 100 + (n as i32 % 4) * 50,
+                };
+                act(t.fulfilled, Actor::Person(holder), fulfil).await?;
+                if status == "completed" {
+                    let confirm = Command::Confirm {
+                        rating: Some(4 + (n % 2) as i16),
+                        feedback: Some("感谢社区和志愿者的帮助!".into()),
                     };
-                    if *status == "claimed" {
-                        continue;
-                    }
-                    act(
-                        Actor::Person(holder),
-                        Command::Fulfil {
-                            note: Some("已完成,居民很满意".into()),
-                            hours_centi: 100 + (n as i32 % 4) * 50,
-                        },
-                    )
-                    .await?;
-                    if *status == "completed" {
-                        act(
-                            Actor::Person(r),
-                            Command::Confirm {
-                                rating: Some(4 + (n % 2) as i16),
-                                feedback: Some("感谢社区和志愿者的帮助!".into()),
-                            },
-                        )
-                        .await?;
-                    }
+                    act(t.confirmed, Actor::Person(r), confirm).await?;
                 }
             }
         }
@@ -417,4 +418,42 @@ pub async fn seed(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     store::setting_or_insert(db, MARKER, &logins).await?;
     println!("演示城市已创建:{} 个社区,{n} 个心愿。\n{logins}", communities.len());
     Ok(())
+}
+
+/// When the steps of one demo wish happened.
+struct Timeline {
+    submitted: DateTime<Utc>,
+    reviewed: DateTime<Utc>,
+    claimed: DateTime<Utc>,
+    fulfilled: DateTime<Utc>,
+    confirmed: DateTime<Utc>,
+}
+
+impl Timeline {
+    /// Varied but repeatable hours between the steps; a wish that is done
+    /// started long enough ago to be done by now, and fulfilled wishes are
+    /// recent enough that the auto-confirmation has not come yet.
+    fn new(status: &str, n: usize, now: DateTime<Utc>) -> Timeline {
+        let h = |x: usize| chrono::Duration::minutes(x as i64 * 60 + (n * 17 % 60) as i64);
+        let (review, claim, fulfil, confirm) =
+            (h(1 + n * 7 % 30), h(2 + n * 11 % 70), h(4 + n * 13 % 90), h(2 + n * 5 % 46));
+        let steps = match status {
+            "pending_review" => chrono::Duration::zero(),
+            "returned" | "rejected" | "withdrawn" | "open" => review,
+            "claimed" | "cancelled" => review + claim,
+            "fulfilled" | "expired" => review + claim + fulfil,
+            _ => review + claim + fulfil + confirm,
+        };
+        // How long ago the last step was.
+        let since = match status {
+            "pending_review" => h(n * 3 % 96),
+            "fulfilled" => h(n % 72),
+            _ => h(n * 37 % (11 * 7 * 24)),
+        };
+        let submitted = now - since - steps - chrono::Duration::minutes(5);
+        let reviewed = submitted + review;
+        let claimed = reviewed + claim;
+        let fulfilled = claimed + fulfil;
+        Timeline { submitted, reviewed, claimed, fulfilled, confirmed: fulfilled + confirm }
+    }
 }

@@ -120,6 +120,14 @@ pub async fn create_wish(
 
 // ---- read ----
 
+/// The order of a list of wishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    Newest,
+    Oldest,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WishFilter {
@@ -129,6 +137,8 @@ pub struct WishFilter {
     pub catalogue_item_id: Option<Uuid>,
     /// Only the caller's own wishes (needs a token).
     pub mine: Option<bool>,
+    /// `newest` first (the default) or `oldest` first, as a review queue wants.
+    pub order: Option<ListOrder>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -137,7 +147,7 @@ pub struct WishFilter {
 #[utoipa::path(get, path = "/api/v1/wishes", tag = "wishes", operation_id = "list_wishes", security((), ("bearer" = [])),
     params(WishFilter),
     responses(
-        (status = 200, description = "Newest first. Anyone sees open, claimed, fulfilled and completed wishes; residents also their own; staff all of their areas. Never carries contact data.", body = Page<WishView>),
+        (status = 200, description = "Newest first, or oldest first with `order=oldest`. Anyone sees open, claimed, fulfilled and completed wishes; residents also their own; staff all of their areas. Never carries contact data.", body = Page<WishView>),
         (status = 400, description = "Bad query string", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Bad token, or `mine=true` without one", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -155,6 +165,7 @@ pub async fn list_wishes(
         list: q.list,
         catalogue_item_id: q.catalogue_item_id,
         mine: q.mine.unwrap_or(false),
+        oldest_first: q.order == Some(ListOrder::Oldest),
     };
     let rows = store::list(&state.db, caller.as_ref(), &filter, page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(

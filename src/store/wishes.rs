@@ -147,9 +147,10 @@ pub struct ListFilter {
     pub list: Option<ServiceList>,
     pub catalogue_item_id: Option<Uuid>,
     pub mine: bool,
+    pub oldest_first: bool,
 }
 
-/// One page of the wishes `caller` may see, newest first, and for each
+/// One page of the wishes `caller` may see, newest (or oldest) first, and for each
 /// whether the caller may see the resident's full name.
 pub async fn list(
     db: &Db,
@@ -171,7 +172,8 @@ pub async fn list(
             Some(_) => {}
         }
     }
-    let mut q = wishes::Entity::find().filter(visible).order_by_desc(wishes::Column::Id).limit(page.limit + 1);
+    let mut q = wishes::Entity::find().filter(visible).limit(page.limit + 1);
+    q = if filter.oldest_first { q.order_by_asc(wishes::Column::Id) } else { q.order_by_desc(wishes::Column::Id) };
     if filter.mine {
         let c = caller.ok_or(ApiError::Unauthenticated("查看自己的心愿需要先登录"))?;
         q = q.filter(wishes::Column::ResidentId.eq(c.id));
@@ -189,7 +191,7 @@ pub async fn list(
         q = q.filter(wishes::Column::CatalogueItemId.eq(v));
     }
     if let Some(after) = page.after {
-        q = q.filter(wishes::Column::Id.lt(after));
+        q = q.filter(if filter.oldest_first { wishes::Column::Id.gt(after) } else { wishes::Column::Id.lt(after) });
     }
     let rows = names(db.read(), q.all(db.read()).await?).await?;
     Ok(rows

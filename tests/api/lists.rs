@@ -68,3 +68,34 @@ async fn pages_neither_skip_nor_repeat_under_concurrent_inserts() {
     assert!(before.is_subset(&unique), "no wish skipped");
     assert_eq!(seen.len(), 35, "wishes newer than the first page are not mixed into later pages");
 }
+
+#[tokio::test]
+async fn a_review_queue_pages_oldest_first() {
+    let app = spawn_app().await;
+    let city = app.city().await;
+    let r = app.resident(city.community, "甲").await;
+    let mut submitted = Vec::new();
+    for i in 0..7 {
+        submitted.push(app.submit(&r, &format!("心愿{i}")).await.to_string());
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path =
+            format!("/api/v1/wishes?community_id={}&status=pending_review&order=oldest&limit=3", city.community);
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.get(&path, Some(&city.staff.token)).await;
+        page.assert(200);
+        seen.extend(page.body["items"].as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap().to_owned()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, submitted, "oldest first across pages");
+    let newest = app.get("/api/v1/wishes?mine=true&order=newest&limit=1", Some(&r.token)).await;
+    assert_eq!(newest.body["items"][0]["id"], json!(submitted[6]));
+    app.get("/api/v1/wishes?order=sideways", None).await.assert_problem(400, "malformed_request");
+}
