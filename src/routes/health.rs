@@ -36,6 +36,8 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     if let Ok(pending) = crate::store::webhooks::pending_count(&state.db).await {
         metrics::gauge!("microwish_webhook_deliveries_pending").set(pending as f64);
     }
+    // Present from the first scrape, so a rate over it starts at zero.
+    metrics::counter!("webhook_delivery_failures_total").increment(0);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(crate::telemetry::metrics_handle().render())

@@ -19,4 +19,5 @@ async fn metrics_count_requests_by_route_with_latency() {
     assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
     assert!(text.contains(r#"microwish_wishes{status="open"}"#), "{text}");
     assert!(text.contains("microwish_webhook_deliveries_pending"), "{text}");
+    assert!(text.contains("webhook_delivery_failures_total"), "{text}");
 }
