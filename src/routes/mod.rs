@@ -10,6 +10,7 @@ pub mod areas;
 pub mod auth;
 pub mod catalogue;
 pub mod community;
+pub mod console;
 pub mod health;
 pub mod me;
 pub mod notifications;
@@ -34,6 +35,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz", [get().to(health::healthz)]))
         .service(resource("/readyz", [get().to(health::readyz)]))
         .service(resource("/metrics", [get().to(health::metrics)]))
+        .service(resource(
+            "/console",
+            [get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/console/")).finish() })],
+        ))
+        .service(resource("/console/", [get().to(console::index)]))
+        .service(resource("/console/{file}", [get().to(console::asset)]))
         .service(resource("/api-docs/openapi.json", [get().to(openapi_json)]))
         .service(resource(
             "/api-docs",
