@@ -23,8 +23,14 @@ pub struct Settings {
     pub confirm_window: Duration,
     /// `MICROWISH_SCHEDULER_INTERVAL`: how often deadlines are swept.
     pub scheduler_interval: Duration,
-    /// `MICROWISH_RATE_LIMITS`: `off` disables every rate limit.
+    /// `MICROWISH_RATE_LIMITS`: `off` disables every rate limit; `on` (the
+    /// default) uses the default rules; `login_phone=10/15m,…` changes some.
     pub rate_limits: bool,
+    pub rate_limit_rules: crate::ratelimit::Rules,
+    /// `MICROWISH_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `MICROWISH_RETENTION`: a closed wish's address and phone are erased after this.
+    pub retention: Duration,
     /// `MICROWISH_CLAIM_LIMITS`: most wishes one person, one unit may hold claimed.
     pub claim_limit_person: u32,
     pub claim_limit_unit: u32,
@@ -54,6 +60,9 @@ impl Default for Settings {
             confirm_window: Duration::from_secs(7 * 24 * 3600),
             scheduler_interval: Duration::from_secs(30),
             rate_limits: true,
+            rate_limit_rules: crate::ratelimit::Rules::default(),
+            trusted_proxies: Vec::new(),
+            retention: Duration::from_secs(180 * 24 * 3600),
             claim_limit_person: 5,
             claim_limit_unit: 20,
             access_token_ttl: Duration::from_secs(15 * 60),
@@ -112,7 +121,23 @@ impl Settings {
             }
         }
         if let Some(v) = var("MICROWISH_RATE_LIMITS") {
-            s.rate_limits = parse_bool("MICROWISH_RATE_LIMITS", &v)?;
+            if v.contains('=') {
+                s.rate_limit_rules =
+                    crate::ratelimit::Rules::parse(&v).map_err(|e| anyhow::anyhow!("MICROWISH_RATE_LIMITS: {e}"))?;
+            } else {
+                s.rate_limits = parse_bool("MICROWISH_RATE_LIMITS", &v)?;
+            }
+        }
+        if let Some(v) = var("MICROWISH_TRUSTED_PROXIES") {
+            s.trusted_proxies = v
+                .split(',')
+                .map(|a| {
+                    a.trim().parse().with_context(|| format!("MICROWISH_TRUSTED_PROXIES: {a:?} is not an IP address"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(v) = var("MICROWISH_RETENTION") {
+            s.retention = parse_duration("MICROWISH_RETENTION", &v)?;
         }
         if let Some(v) = var("MICROWISH_CLAIM_LIMITS") {
             let parts: Vec<_> = v.split(',').map(|p| p.trim().parse::<u32>()).collect();

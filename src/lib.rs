@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod ratelimit;
 pub mod routes;
 pub mod scheduler;
 pub mod startup;

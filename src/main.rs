@@ -27,6 +27,9 @@ enum Command {
     Openapi,
     /// Seed a demo city (areas, people, units, offers, ~200 wishes); safe to run twice.
     SeedDemo,
+    /// Write a consistent copy of the SQLite database to PATH while the server runs
+    /// (for PostgreSQL use pg_dump; see the README).
+    Backup { path: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -81,6 +84,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::connect(&settings.database_url).await?;
             db.migrate().await?;
             microwish::demo::seed(&db, &settings).await
+        }
+        Command::Backup { path } => {
+            let db = Db::connect(&settings.database_url).await?;
+            db.backup(&path).await?;
+            println!("备份已写入 {}", path.display());
+            Ok(())
         }
         Command::Openapi => {
             print!("{}", microwish::routes::openapi_document());

@@ -1,6 +1,7 @@
 //! Scheduled work: expire open wishes past their deadline, auto-confirm
-//! fulfilled wishes after the confirm window, and remind claimants of a
-//! deadline within 24 hours. Each goes through
+//! fulfilled wishes after the confirm window, remind claimants of a
+//! deadline within 24 hours, and erase the contact data of wishes closed
+//! longer than the retention period. Each goes through
 //! the same state machine and event log as a person's action, so a sweep
 //! racing another sweep (or a person) changes a wish at most once.
 
@@ -20,6 +21,8 @@ pub struct Sweep {
     pub confirmed: usize,
     /// Claimed wishes whose claimants were reminded of a deadline within 24 h.
     pub reminded: usize,
+    /// Closed wishes whose contact data was erased after the retention period.
+    pub erased: usize,
 }
 
 const BATCH: u64 = 500;
@@ -40,6 +43,12 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Sweep
         }
     }
     done.reminded = crate::store::notify::remind_deadlines(&state.db, now, chrono::Duration::hours(24), BATCH).await?;
+    let kept_until = now - chrono::Duration::from_std(state.settings.retention)?;
+    for id in wishes::due_for_erasure(&state.db, kept_until, BATCH).await? {
+        if wishes::erase_contact(&state.db, id, kept_until).await? {
+            done.erased += 1;
+        }
+    }
     Ok(done)
 }
 
@@ -60,7 +69,13 @@ pub async fn run(state: std::sync::Arc<AppState>, interval: Duration) {
         tick.tick().await;
         match sweep(&state, crate::clock::now()).await {
             Ok(s) if s != Sweep::default() => {
-                tracing::info!(expired = s.expired, confirmed = s.confirmed, "scheduler sweep")
+                tracing::info!(
+                    expired = s.expired,
+                    confirmed = s.confirmed,
+                    reminded = s.reminded,
+                    erased = s.erased,
+                    "scheduler sweep"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = format!("{e:#}"), "scheduler sweep failed"),

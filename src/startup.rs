@@ -34,7 +34,8 @@ impl Application {
         }
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let local = listener.local_addr()?;
-        let state = Arc::new(AppState { db, settings, keys });
+        let limiter = crate::ratelimit::Limiter::new(settings.rate_limits.then(|| settings.rate_limit_rules.clone()));
+        let state = Arc::new(AppState { db, settings, keys, limiter });
         let data = web::Data::from(state.clone());
         crate::telemetry::metrics_handle();
         let server = HttpServer::new(move || {

@@ -50,6 +50,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The retention sweep looks for closed wishes by status and last change.
+        m.create_index(
+            Index::create()
+                .name("idx_wishes_status_updated")
+                .table(Wishes::Table)
+                .col(Wishes::Status)
+                .col(Wishes::UpdatedAt)
+                .to_owned(),
+        )
+        .await?;
         // The export reads a community's wishes in id order, a page at a time.
         m.create_index(
             Index::create()
@@ -78,6 +88,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_index(Index::drop().name("idx_wishes_stats").table(Wishes::Table).to_owned()).await?;
         m.drop_index(Index::drop().name("idx_wishes_community_id").table(Wishes::Table).to_owned()).await?;
+        m.drop_index(Index::drop().name("idx_wishes_status_updated").table(Wishes::Table).to_owned()).await?;
         for (col, _, _) in DURATIONS {
             m.drop_index(Index::drop().name(format!("idx_wishes_{}", col.to_string())).table(Wishes::Table).to_owned())
                 .await?;
@@ -96,6 +107,7 @@ enum Wishes {
     List,
     CreatedAt,
     CompletedAt,
+    UpdatedAt,
     ReviewSecs,
     ClaimSecs,
     CompleteSecs,

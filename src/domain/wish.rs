@@ -106,6 +106,19 @@ impl WishStatus {
         Self::PUBLIC.contains(&self)
     }
 
+    /// Over: nothing more will be done for the resident (its contact data is
+    /// erased once closed longer than the retention period).
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            WishStatus::Completed
+                | WishStatus::Cancelled
+                | WishStatus::Expired
+                | WishStatus::Rejected
+                | WishStatus::Withdrawn
+        )
+    }
+
     /// The resident may still edit the wish (PATCH).
     pub fn is_editable(self) -> bool {
         matches!(self, WishStatus::PendingReview | WishStatus::Returned)

@@ -1,6 +1,6 @@
 //! Accounts: register, log in, refresh, log out.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,6 +10,7 @@ use crate::auth::password;
 use crate::domain::fields::{self, Violations};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Body;
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 use crate::store::{areas, users};
 
@@ -72,8 +73,14 @@ pub async fn check_home(state: &AppState, id: Option<Uuid>, v: &mut Violations) 
         (status = 409, description = "Phone already registered (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address (`rate_limited`, `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn register(state: web::Data<AppState>, body: Body<RegisterRequest>) -> ApiResult<HttpResponse> {
+pub async fn register(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    body: Body<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    state.limit(Limit::RegisterAddress, &state.client_address(&http))?;
     let req = body.0;
     let mut v = Violations::new();
     let phone = v.check("phone", fields::phone(&req.phone));
@@ -135,9 +142,13 @@ async fn tokens(state: &AppState, user: Uuid, refresh: String) -> ApiResult<Toke
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong phone or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this phone or from this address (`rate_limited`, `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn login(state: web::Data<AppState>, body: Body<LoginRequest>) -> ApiResult<HttpResponse> {
+pub async fn login(state: web::Data<AppState>, http: HttpRequest, body: Body<LoginRequest>) -> ApiResult<HttpResponse> {
     let req = body.0;
+    // Attempts count whether or not they succeed: per client address, and per phone as typed.
+    state.limit(Limit::LoginAddress, &state.client_address(&http))?;
+    state.limit(Limit::LoginPhone, fields::phone(&req.phone).as_deref().unwrap_or(req.phone.trim()))?;
     let user = match fields::phone(&req.phone) {
         Ok(phone) => users::by_phone(&state.db, &phone).await?,
         Err(_) => None,

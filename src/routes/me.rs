@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::auth::{UserView, check_home};
 use crate::auth::AuthUser;
 use crate::domain::fields::{self, Violations};
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Body, nullable};
 use crate::state::AppState;
 use crate::store::community::{MemberRole, RegistrationKind, RegistrationStatus};
@@ -110,4 +110,41 @@ pub async fn update_me(
     )
     .await?;
     Ok(HttpResponse::Ok().json(me_view(&state, model).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"old_password": "gongjian-2026", "new_password": "another-secret-2027"}))]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    #[schema(min_length = 8, max_length = 128)]
+    pub new_password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", operation_id = "change_password",
+    security(("bearer" = [])), request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; every refresh token of the user is revoked (sign in again on each device). Access tokens already issued stay valid until they expire (15 minutes)."),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong old password, or a new password that is too short or long", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Body<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let req = body.0;
+    crate::store::areas::caller(&state.db, user.id).await?;
+    let model = users::get(state.db.read(), user.id).await?;
+    let memory = state.settings.argon2_memory_kib;
+    let mut v = Violations::new();
+    let new = v.check("new_password", fields::password(&req.new_password));
+    if !crate::auth::password::verify(req.old_password, Some(model.password_hash), memory).await? {
+        v.add("old_password", "原密码不正确");
+    }
+    v.finish()?;
+    let Some(new) = new else { return Err(ApiError::Internal(anyhow::anyhow!("validated password missing"))) };
+    let hash = crate::auth::password::hash(new, memory).await?;
+    users::change_password(&state.db, user.id, hash).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

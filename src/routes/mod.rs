@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/refresh", [post().to(auth::refresh)]))
                 .service(resource("/auth/logout", [post().to(auth::logout)]))
                 .service(resource("/me", [get().to(me::get_me), patch().to(me::update_me)]))
+                .service(resource("/me/password", [post().to(me::change_password)]))
                 .service(resource("/me/matches", [get().to(catalogue::list_my_matches)]))
                 .service(resource("/me/time-bank", [get().to(timebank::get_my_time_bank)]))
                 .service(resource("/communities/{id}/leaderboard", [get().to(timebank::get_leaderboard)]))
@@ -150,7 +151,7 @@ impl Modify for BearerAuth {
     paths(
         health::healthz, health::readyz, health::metrics,
         auth::register, auth::login, auth::refresh, auth::logout,
-        me::get_me, me::update_me,
+        me::get_me, me::update_me, me::change_password,
         areas::create_area, areas::list_areas, areas::get_area, areas::add_staff, areas::remove_staff,
         community::create_registration, community::list_registrations, community::approve_registration,
         community::reject_registration, community::create_unit, community::add_unit_member,

@@ -68,6 +68,7 @@ pub struct CreateWishRequest {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, no home community, or an idempotency key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many submissions by this user this hour (`rate_limited`, `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_wish(
     state: web::Data<AppState>,
@@ -76,6 +77,7 @@ pub async fn create_wish(
     body: Body<CreateWishRequest>,
 ) -> ApiResult<HttpResponse> {
     areas::caller(&state.db, user.id).await?;
+    state.limit(crate::ratelimit::Limit::SubmitUser, &user.id.to_string())?;
     let r = &body.0;
     let mut v = Violations::new();
     let now = crate::clock::now();
@@ -192,7 +194,7 @@ pub async fn get_wish(state: web::Data<AppState>, user: MaybeUser, id: web::Path
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WishEventView {
     pub id: Uuid,
-    /// `submit`, `edit`, or an action name.
+    /// `submit`, `edit`, `erase` (contact data removed after the retention period), or an action name.
     #[schema(example = "approve")]
     pub action: String,
     pub from_status: Option<WishStatus>,

@@ -92,6 +92,24 @@ impl Db {
         self.backend
     }
 
+    /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`:
+    /// one read transaction, so writers carry on and the copy is a snapshot).
+    /// PostgreSQL is backed up with `pg_dump`.
+    pub async fn backup(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        if self.backend != DbBackend::Sqlite {
+            anyhow::bail!(
+                "backup copies SQLite databases; for PostgreSQL run: pg_dump --format=custom --file=FILE DATABASE_URL"
+            );
+        }
+        if path.exists() {
+            anyhow::bail!("{} already exists; choose a new file", path.display());
+        }
+        let target = path.to_str().context("the backup path is not UTF-8")?;
+        let stmt = sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, "VACUUM INTO ?", [target.into()]);
+        self.read.execute_raw(stmt).await.with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    }
+
     /// Does the database answer?
     pub async fn ping(&self) -> bool {
         self.read.execute_unprepared("SELECT 1").await.is_ok()

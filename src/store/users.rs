@@ -190,3 +190,23 @@ pub async fn revoke_refresh(db: &Db, token: &str) -> ApiResult<()> {
     txn.commit().await?;
     Ok(())
 }
+
+/// Replaces the password hash and revokes every refresh token of the user, in one transaction.
+pub async fn change_password(db: &Db, id: Uuid, new_hash: String) -> ApiResult<()> {
+    let now = clock::now();
+    let txn = db.begin().await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, new_hash.into())
+        .col_expr(users::Column::UpdatedAt, now.into())
+        .filter(users::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Some(now).into())
+        .filter(refresh_tokens::Column::UserId.eq(id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}

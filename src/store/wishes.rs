@@ -843,3 +843,57 @@ pub async fn count_by_status(db: &Db) -> ApiResult<Vec<(&'static str, i64)>> {
         .map(|s| (s.as_str(), rows.iter().find(|(r, _)| r == s.as_str()).map_or(0, |(_, n)| *n)))
         .collect())
 }
+
+/// Closed wishes last changed before `before` that still hold contact data.
+pub async fn due_for_erasure(db: &Db, before: DateTime<Utc>, limit: u64) -> ApiResult<Vec<Uuid>> {
+    let closed: Vec<&str> = WishStatus::ALL.iter().filter(|s| s.is_closed()).map(|s| s.as_str()).collect();
+    Ok(wishes::Entity::find()
+        .select_only()
+        .column(wishes::Column::Id)
+        .filter(wishes::Column::Status.is_in(closed))
+        .filter(wishes::Column::UpdatedAt.lte(before))
+        .filter(
+            Condition::any().add(wishes::Column::Address.is_not_null()).add(wishes::Column::ContactPhone.is_not_null()),
+        )
+        .limit(limit)
+        .into_tuple()
+        .all(db.read())
+        .await?)
+}
+
+/// Erases the contact data of a wish closed since before `before`, recorded as
+/// an `erase` event in the same transaction. `false` when there was nothing to erase.
+pub async fn erase_contact(db: &Db, id: Uuid, before: DateTime<Utc>) -> ApiResult<bool> {
+    let txn = db.begin().await?;
+    let wish = lock_wish(&txn, id).await?;
+    let status = status_of(&wish);
+    let holds_contact = wish.address.is_some() || wish.contact_phone.is_some();
+    if !status.is_closed() || wish.updated_at > before || !holds_contact {
+        return Ok(false);
+    }
+    let now = clock::now();
+    wishes::Entity::update_many()
+        .col_expr(wishes::Column::Address, Option::<String>::None.into())
+        .col_expr(wishes::Column::ContactPhone, Option::<String>::None.into())
+        .col_expr(wishes::Column::Version, Expr::col(wishes::Column::Version).add(1))
+        .col_expr(wishes::Column::UpdatedAt, now.into())
+        .filter(wishes::Column::Id.eq(id))
+        .filter(wishes::Column::Version.eq(wish.version))
+        .exec(&txn)
+        .await?;
+    insert_event(
+        &txn,
+        NewEvent {
+            wish: id,
+            action: "erase",
+            from: Some(status),
+            to: status,
+            actor: None,
+            note: Some("联系方式已超过保存期限,已删除"),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}

@@ -82,6 +82,39 @@ async fn logout_revokes_the_refresh_token() {
 }
 
 #[tokio::test]
+async fn changing_the_password_signs_out_every_device() {
+    let app = spawn_app().await;
+    let u = app.user("甲", None).await;
+    let phone_a = app.login(&u.phone, PASSWORD).await.body["refresh_token"].as_str().unwrap().to_owned();
+    let phone_b = app.login(&u.phone, PASSWORD).await.body["refresh_token"].as_str().unwrap().to_owned();
+    let change = |old: &str, new: &str| json!({"old_password": old, "new_password": new});
+    // A wrong old password or a weak new one changes nothing.
+    let wrong = app.post("/api/v1/me/password", Some(&u.token), change("not-my-password", "brand-new-pass-1")).await;
+    wrong.assert_problem(422, "validation_failed");
+    assert_eq!(wrong.body["errors"][0]["field"], "old_password");
+    app.post("/api/v1/me/password", Some(&u.token), change(PASSWORD, "short"))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post("/api/v1/me/password", None, change(PASSWORD, "brand-new-pass-1"))
+        .await
+        .assert_problem(401, "unauthenticated");
+    let rotated = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": phone_a})).await;
+    rotated.assert(200);
+    let phone_a = rotated.body["refresh_token"].as_str().unwrap().to_owned();
+
+    app.post("/api/v1/me/password", Some(&u.token), change(PASSWORD, "brand-new-pass-1")).await.assert(204);
+    for spent in [&phone_a, &phone_b] {
+        app.post("/api/v1/auth/refresh", None, json!({"refresh_token": spent}))
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
+    app.login(&u.phone, PASSWORD).await.assert_problem(401, "unauthenticated");
+    let fresh = app.login(&u.phone, "brand-new-pass-1").await;
+    fresh.assert(200);
+    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": fresh.body["refresh_token"]})).await.assert(200);
+}
+
+#[tokio::test]
 async fn bad_tokens_are_401() {
     let app = spawn_app().await;
     let u = app.user("甲", None).await;
@@ -97,6 +130,23 @@ async fn bad_tokens_are_401() {
     app.get("/api/v1/me", Some(&none)).await.assert_problem(401, "unauthenticated");
     // An invalid token is refused even where anonymous access is allowed.
     app.get("/api/v1/wishes", Some("not-a-jwt")).await.assert_problem(401, "unauthenticated");
+    // Signed with the server's own key: expired an hour ago, or by another issuer, or with HS512.
+    let secret = microwish::store::setting(&app.state.db, "jwt_secret").await.unwrap().unwrap();
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    let now = chrono::Utc::now().timestamp();
+    let sign = |alg, exp: i64, iss: &str| {
+        let claims = json!({"sub": u.id, "iat": now - 7200, "exp": exp, "iss": iss});
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), &claims, &key).unwrap()
+    };
+    let hs256 = jsonwebtoken::Algorithm::HS256;
+    app.get("/api/v1/me", Some(&sign(hs256, now + 600, "microwish"))).await.assert(200);
+    for bad in [
+        sign(hs256, now - 3600, "microwish"),
+        sign(hs256, now + 600, "someone-else"),
+        sign(jsonwebtoken::Algorithm::HS512, now + 600, "microwish"),
+    ] {
+        app.get("/api/v1/me", Some(&bad)).await.assert_problem(401, "unauthenticated");
+    }
 }
 
 #[tokio::test]

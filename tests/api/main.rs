@@ -5,6 +5,7 @@
 
 mod accounts;
 mod areas;
+mod backup;
 mod catalogue;
 mod community;
 mod concurrency;
@@ -13,8 +14,10 @@ mod health;
 mod helpers;
 mod lifecycle;
 mod lists;
+mod matrix;
 mod notifications;
 mod privacy;
+mod ratelimits;
 mod spec;
 mod stats;
 mod timebank;

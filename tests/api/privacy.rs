@@ -92,3 +92,35 @@ async fn a_pending_wish_is_invisible_to_everyone_but_its_resident_and_staff() {
     let other_list = app.get("/api/v1/wishes?status=pending_review", Some(&city.other_staff.token)).await;
     assert!(other_list.body["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn contact_data_of_long_closed_wishes_is_erased_and_the_erasure_recorded() {
+    let app = spawn_app().await;
+    let city = app.city().await;
+    let resident = app.resident(city.community, "王秀英").await;
+    let helper = app.volunteer(city.community, &city.staff, "熊卫东").await;
+    let done = app.open_wish(&resident, &city.staff, "已完成").await;
+    app.act(done, "claim", &helper, json!({})).await.assert(200);
+    app.act(done, "fulfil", &helper, json!({"hours": 1})).await.assert(200);
+    app.act(done, "confirm", &resident, json!({"rating": 5})).await.assert(200);
+    let rejected = app.submit(&resident, "未通过").await;
+    app.act(rejected, "reject", &city.staff, json!({"note": "不属于服务范围"})).await.assert(200);
+    let open = app.open_wish(&resident, &city.staff, "仍在进行").await;
+
+    // Within the 180 days nothing is erased.
+    assert_eq!(app.sweep(chrono::Duration::days(179)).await.erased, 0);
+    assert_eq!(app.sweep(chrono::Duration::days(181)).await.erased, 2);
+    for id in [done, rejected] {
+        let w = app.wish(id, Some(&resident.token)).await;
+        assert_eq!((&w.body["address"], &w.body["contact_phone"]), (&Value::Null, &Value::Null), "{id}");
+        let events = app.get(&format!("/api/v1/wishes/{id}/events"), Some(&resident.token)).await;
+        let last = events.body.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["action"], "erase");
+        assert_eq!(last["from_status"], last["to_status"]);
+        assert_eq!(last["actor_id"], Value::Null);
+    }
+    let still = app.wish(open, Some(&resident.token)).await;
+    assert_eq!(still.body["contact_phone"], "13612345678", "an open wish keeps its contact data");
+    // Erased once.
+    assert_eq!(app.sweep(chrono::Duration::days(400)).await.erased, 0);
+}

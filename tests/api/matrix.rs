@@ -1,0 +1,297 @@
+//! The authorization matrix: for each route and each kind of caller, the
+//! status the contract expects, kept as one table and checked exhaustively.
+//! Every cell gets a fresh wish in the row's starting state, so a refused
+//! call is refused for who the caller is, never for what an earlier cell did.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{City, TestApp, User, spawn_app_with, test_database, test_settings};
+
+/// The columns of the table.
+const CALLERS: [&str; 12] = [
+    "anon",   // no token
+    "res",    // the resident who submitted the wish
+    "oth",    // another resident of the same community
+    "unreg",  // registered (报到) as a volunteer, not yet approved
+    "appr",   // an approved volunteer of the community, not holding the wish
+    "cur",    // the approved volunteer who holds the wish (claimed / fulfilled rows)
+    "staff",  // staff of the wish's community
+    "ostaff", // staff of another community
+    "street", // staff of the street above the community
+    "uadm",   // admin of a partner unit (claims with unit_id)
+    "umem",   // plain member of that unit
+    "admin",  // platform admin
+];
+
+/// The state a fresh wish is put in before the call.
+#[derive(Clone, Copy, Debug)]
+enum Start {
+    /// No wish: the path names the community.
+    Community,
+    Pending,
+    Open,
+    Claimed,
+    Fulfilled,
+    Expired,
+}
+
+struct Row {
+    call: &'static str,
+    start: Start,
+    body: fn(&World, &str) -> Value,
+    expect: [u16; 12],
+}
+
+fn empty(_: &World, _: &str) -> Value {
+    json!({})
+}
+fn note(_: &World, _: &str) -> Value {
+    json!({"note": "矩阵测试"})
+}
+fn unit_claim(w: &World, who: &str) -> Value {
+    if who == "uadm" || who == "umem" { json!({"unit_id": w.unit}) } else { json!({}) }
+}
+fn assign(w: &World, _: &str) -> Value {
+    json!({"user_id": w.user("appr").id})
+}
+fn hours(_: &World, _: &str) -> Value {
+    json!({"hours": 1.5})
+}
+fn rating(_: &World, _: &str) -> Value {
+    json!({"rating": 5})
+}
+fn reopen(_: &World, _: &str) -> Value {
+    json!({"deadline": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339()})
+}
+fn retitle(_: &World, _: &str) -> Value {
+    json!({"title": "改过的标题"})
+}
+fn area(_: &World, _: &str) -> Value {
+    json!({"name": "矩阵市", "level": "city"})
+}
+fn item(_: &World, who: &str) -> Value {
+    json!({"list": "volunteer", "group": "测试", "code": format!("MX-{who}"), "name": "矩阵服务", "description": "测试"})
+}
+fn new_unit(_: &World, who: &str) -> Value {
+    json!({"name": format!("矩阵单位{who}"), "kind": "co_build", "contact_name": "联系人", "contact_phone": "13912345678"})
+}
+fn new_wish(_: &World, _: &str) -> Value {
+    json!({"title": "想请人修灯", "description": "楼道灯坏了"})
+}
+fn rename(_: &World, _: &str) -> Value {
+    json!({"display_name": "新名字"})
+}
+fn appoint(w: &World, who: &str) -> Value {
+    // Each caller tries to appoint themself, so no cell depends on another.
+    json!({"user_id": w.user(if who == "anon" { "res" } else { who }).id})
+}
+fn party_member(_: &World, _: &str) -> Value {
+    json!({"kind": "party_member"})
+}
+fn webhook(w: &World, _: &str) -> Value {
+    json!({"url": "https://93.184.216.34/hook", "events": ["*"], "area_id": w.city.community})
+}
+
+// anon res  oth  unreg appr cur  staff ostaff street uadm umem admin
+const SEE_PENDING: [u16; 12] = [404, 200, 404, 404, 404, 404, 200, 404, 200, 404, 404, 200];
+const REVIEW_PENDING: [u16; 12] = [401, 403, 404, 404, 404, 404, 200, 404, 200, 404, 404, 200];
+const STAFF_ON_PUBLIC: [u16; 12] = [401, 403, 403, 403, 403, 403, 200, 403, 200, 403, 403, 200];
+const RESIDENT_ON_PUBLIC: [u16; 12] = [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403];
+const STAFF_OF_AREA: [u16; 12] = [401, 403, 403, 403, 403, 403, 200, 403, 200, 403, 403, 200];
+const ADMIN_ONLY: [u16; 12] = [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201];
+const ANY_SIGNED_IN: [u16; 12] = [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200];
+
+fn table() -> Vec<Row> {
+    use Start::*;
+    let row = |call, start, body: fn(&World, &str) -> Value, expect| Row { call, start, body, expect };
+    vec![
+        row("GET /api/v1/wishes/{id}", Pending, empty, SEE_PENDING),
+        row("GET /api/v1/wishes/{id}", Claimed, empty, [200; 12]),
+        row("GET /api/v1/wishes/{id}/events", Pending, empty, SEE_PENDING),
+        row(
+            "PATCH /api/v1/wishes/{id}",
+            Pending,
+            retitle,
+            [401, 200, 404, 404, 404, 404, 403, 404, 403, 404, 404, 403],
+        ),
+        row("POST /api/v1/wishes/{id}/approve", Pending, empty, REVIEW_PENDING),
+        row("POST /api/v1/wishes/{id}/return", Pending, note, REVIEW_PENDING),
+        row("POST /api/v1/wishes/{id}/reject", Pending, note, REVIEW_PENDING),
+        row(
+            "POST /api/v1/wishes/{id}/withdraw",
+            Pending,
+            empty,
+            [401, 200, 404, 404, 404, 404, 403, 404, 403, 404, 404, 403],
+        ),
+        row("GET /api/v1/wishes/{id}/matches", Open, empty, STAFF_ON_PUBLIC),
+        row(
+            "POST /api/v1/wishes/{id}/claim",
+            Open,
+            unit_claim,
+            [401, 403, 403, 403, 200, 200, 403, 403, 403, 200, 403, 403],
+        ),
+        row("POST /api/v1/wishes/{id}/assign", Open, assign, STAFF_ON_PUBLIC),
+        row("POST /api/v1/wishes/{id}/cancel", Open, note, STAFF_ON_PUBLIC),
+        row(
+            "POST /api/v1/wishes/{id}/expire",
+            Open,
+            empty,
+            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "POST /api/v1/wishes/{id}/release",
+            Claimed,
+            note,
+            [401, 403, 403, 403, 403, 200, 200, 403, 200, 403, 403, 200],
+        ),
+        row(
+            "POST /api/v1/wishes/{id}/fulfil",
+            Claimed,
+            hours,
+            [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403],
+        ),
+        row("POST /api/v1/wishes/{id}/confirm", Fulfilled, rating, RESIDENT_ON_PUBLIC),
+        row("POST /api/v1/wishes/{id}/dispute", Fulfilled, note, RESIDENT_ON_PUBLIC),
+        row("POST /api/v1/wishes/{id}/reopen", Expired, reopen, REVIEW_PENDING),
+        row("GET /api/v1/areas/{community}/stats", Community, empty, STAFF_OF_AREA),
+        row("GET /api/v1/areas/{community}/wishes.csv", Community, empty, STAFF_OF_AREA),
+        row("GET /api/v1/communities/{community}/registrations", Community, empty, STAFF_OF_AREA),
+        row("POST /api/v1/webhooks", Community, webhook, [401, 403, 403, 403, 403, 403, 201, 403, 201, 403, 403, 201]),
+        row("POST /api/v1/areas", Community, area, ADMIN_ONLY),
+        row("POST /api/v1/catalogue", Community, item, ADMIN_ONLY),
+        row("POST /api/v1/units", Community, new_unit, ADMIN_ONLY),
+        row("GET /api/v1/me", Community, empty, ANY_SIGNED_IN),
+        row("GET /api/v1/me/time-bank", Community, empty, ANY_SIGNED_IN),
+        row("GET /api/v1/communities/{community}/leaderboard", Community, empty, [200; 12]),
+        row("GET /api/v1/webhooks", Community, empty, [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        // Only residents with a home community submit; the others have none.
+        row("POST /api/v1/wishes", Community, new_wish, [401, 201, 201, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
+        row("GET /api/v1/wishes", Community, empty, [200; 12]),
+        row("PATCH /api/v1/me", Community, rename, ANY_SIGNED_IN),
+        row("GET /api/v1/me/notifications", Community, empty, ANY_SIGNED_IN),
+        row("GET /api/v1/me/matches", Community, empty, ANY_SIGNED_IN),
+        row("GET /api/v1/areas/{community}", Community, empty, [200; 12]),
+        // Staff are appointed by admins and by staff of an area above, not by their peers.
+        row(
+            "POST /api/v1/areas/{community}/staff",
+            Community,
+            appoint,
+            [401, 403, 403, 403, 403, 403, 403, 403, 201, 403, 403, 201],
+        ),
+        row(
+            "POST /api/v1/communities/{community}/registrations",
+            Community,
+            party_member,
+            [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201],
+        ),
+        row("GET /api/v1/communities/{community}/partners", Community, empty, [200; 12]),
+        row("GET /api/v1/catalogue", Community, empty, [200; 12]),
+    ]
+}
+
+struct World {
+    app: TestApp,
+    city: City,
+    people: Vec<(&'static str, User)>,
+    unit: Uuid,
+}
+
+impl World {
+    fn user(&self, who: &str) -> &User {
+        match who {
+            "staff" => &self.city.staff,
+            "ostaff" => &self.city.other_staff,
+            "street" => &self.city.street_staff,
+            "admin" => &self.city.admin,
+            _ => &self.people.iter().find(|(n, _)| *n == who).unwrap_or_else(|| panic!("no {who}")).1,
+        }
+    }
+
+    fn token(&self, who: &str) -> Option<&str> {
+        (who != "anon").then(|| self.user(who).token.as_str())
+    }
+
+    /// A wish of `res` in `start`, held by `cur` once claimed.
+    async fn wish(&self, start: Start) -> Uuid {
+        let app = &self.app;
+        let id = app.submit(self.user("res"), "矩阵心愿").await;
+        let staff = &self.city.staff;
+        match start {
+            Start::Community | Start::Pending => {}
+            Start::Expired => {
+                let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+                app.act(id, "approve", staff, json!({"deadline": soon})).await.assert(200);
+                assert!(app.sweep(chrono::Duration::hours(2)).await.expired >= 1);
+            }
+            Start::Open | Start::Claimed | Start::Fulfilled => {
+                app.act(id, "approve", staff, json!({})).await.assert(200);
+                if !matches!(start, Start::Open) {
+                    app.act(id, "claim", self.user("cur"), json!({})).await.assert(200);
+                }
+                if matches!(start, Start::Fulfilled) {
+                    app.act(id, "fulfil", self.user("cur"), json!({"hours": 1})).await.assert(200);
+                }
+            }
+        }
+        id
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
+    let (url, dir) = test_database().await;
+    let mut settings = test_settings(&url);
+    // Cells pile up claims on one volunteer; the limit is tested elsewhere.
+    settings.claim_limit_person = 10_000;
+    let app = spawn_app_with(settings, dir).await;
+    let city = app.city().await;
+    let c = city.community;
+    let mut people = vec![
+        ("res", app.resident(c, "王秀英").await),
+        ("oth", app.resident(c, "李桂兰").await),
+        ("appr", app.volunteer(c, &city.staff, "熊卫东").await),
+        ("cur", app.volunteer(c, &city.staff, "胡建国").await),
+    ];
+    let unreg = app.user("待审志愿者", None).await;
+    let path = format!("/api/v1/communities/{c}/registrations");
+    app.post(&path, Some(&unreg.token), json!({"kind": "volunteer"})).await.assert(201);
+    people.push(("unreg", unreg));
+    let (uadm, umem) = (app.user("单位管理员", None).await, app.user("单位成员", None).await);
+    let unit = app.unit(&city.admin, "矩阵共建单位", &uadm, Some(&umem)).await;
+    app.partner(&city.staff, c, unit, "paired").await.assert(201);
+    people.push(("uadm", uadm));
+    people.push(("umem", umem));
+    let world = World { app, city, people, unit };
+
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    for row in table() {
+        let (method, template) = row.call.split_once(' ').unwrap();
+        for (i, who) in CALLERS.iter().enumerate() {
+            let target = match row.start {
+                Start::Community => None,
+                s => Some(world.wish(s).await),
+            };
+            let mut path = template.replace("{community}", &world.city.community.to_string());
+            if let Some(id) = target {
+                path = path.replace("{id}", &id.to_string());
+            }
+            let body = (method != "GET").then(|| (row.body)(&world, who));
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let res = world.app.send(method, &path, world.token(who), body, &[]).await;
+            cells += 1;
+            if res.status.as_u16() != row.expect[i] {
+                wrong.push(format!(
+                    "{:<52} {:<7} expected {} got {} {}",
+                    row.call,
+                    who,
+                    row.expect[i],
+                    res.status.as_u16(),
+                    res.body.get("detail").unwrap_or(&Value::Null)
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {cells} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+}
