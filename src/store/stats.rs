@@ -197,7 +197,7 @@ pub async fn export_batch(
     if let Some(a) = after {
         q = q.filter(wishes::Column::Id.gt(a));
     }
-    super::wishes::names(db.read(), q.all(db.read()).await?).await
+    super::wishes::with_names(db.read(), q).await
 }
 
 /// The names an export prints beside ids: of the communities, and of the catalogue items.
