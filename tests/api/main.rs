@@ -15,6 +15,7 @@ mod helpers;
 mod lifecycle;
 mod lists;
 mod matrix;
+mod model;
 mod notifications;
 mod privacy;
 mod ratelimits;
