@@ -176,7 +176,20 @@ pub async fn wishes(db: &Db, community: Uuid, residents: &[Uuid], n: usize, held
         txn.commit().await?;
         done += size;
     }
+    analyze(db).await?;
     Ok(ids)
+}
+
+/// On PostgreSQL, refreshes the planner's statistics after a bulk load, as
+/// autovacuum would soon after; plans chosen from stale figures are not what
+/// a running service sees. (SQLite keeps no statistics unless asked; the
+/// service's queries do not rely on them.)
+async fn analyze(db: &Db) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait;
+    if db.backend() == sea_orm::DbBackend::Postgres {
+        db.write().execute_unprepared("ANALYZE wishes; ANALYZE claims; ANALYZE users").await?;
+    }
+    Ok(())
 }
 
 /// Wishes whose live claims number more than one: must be none.
