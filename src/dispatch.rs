@@ -20,6 +20,11 @@ use crate::store::webhooks as store;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Most deliveries sent to one endpoint per pass.
 const PER_PASS: usize = 100;
+/// How long past the attempt timeout a lease lasts.
+const LEASE_MARGIN: Duration = Duration::from_secs(2);
+/// Passes one drain task makes back to back while the backlog lasts, before
+/// handing back to the tick (which also notices a shutdown).
+const PASSES: usize = 20;
 
 /// Resolves `url` and returns the address to connect to, refusing anything
 /// but http(s) and, unless allowed, loopback/private/link-local targets.
@@ -89,7 +94,9 @@ async fn drain(state: &AppState, hook_id: Uuid, now: DateTime<Utc>) -> anyhow::R
         if d.next_attempt_at > now {
             break;
         }
-        let lease_until = now + chrono::Duration::from_std(TIMEOUT * 3)?;
+        // An attempt cannot outlive its timeout, so a lease a little longer is
+        // enough; a process killed mid-attempt holds up its endpoint no longer.
+        let lease_until = crate::clock::now() + chrono::Duration::from_std(TIMEOUT + LEASE_MARGIN)?;
         if !store::lease(&state.db, &d, crate::clock::now(), lease_until).await? {
             break; // another dispatcher has it
         }
@@ -160,8 +167,16 @@ pub async fn run(state: Arc<AppState>, mut stopping: tokio::sync::watch::Receive
             if busy.insert(hook) {
                 let state = state.clone();
                 draining.spawn(async move {
-                    if let Err(e) = drain(&state, hook, crate::clock::now()).await {
-                        tracing::error!(error = format!("{e:#}"), %hook, "webhook dispatch failed");
+                    // A full pass means more may be waiting: go on without waiting for the tick.
+                    for _ in 0..PASSES {
+                        match drain(&state, hook, crate::clock::now()).await {
+                            Ok(n) if n == PER_PASS => continue,
+                            Ok(_) => break,
+                            Err(e) => {
+                                tracing::error!(error = format!("{e:#}"), %hook, "webhook dispatch failed");
+                                break;
+                            }
+                        }
                     }
                     hook
                 });

@@ -7,6 +7,7 @@
 mod load;
 mod seed;
 mod server;
+mod soak;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,6 +53,19 @@ struct Args {
     /// correctness (no errors, no double claims), not speed.
     #[arg(long)]
     quick: bool,
+    /// Instead of the scenarios, the fault soak (needs `--database-url postgres://…`):
+    /// two servers under the workflow mix, one killed with SIGKILL every `--kill-every` seconds.
+    #[arg(long)]
+    soak: bool,
+    /// How long the soak loads, in seconds.
+    #[arg(long, default_value_t = 180)]
+    soak_seconds: u64,
+    /// Seconds between kills in the soak.
+    #[arg(long, default_value_t = 5)]
+    kill_every: u64,
+    /// Milliseconds each soak client pauses between steps.
+    #[arg(long, default_value_t = 100)]
+    think_ms: u64,
 }
 
 /// Sizes of the data sets.
@@ -107,6 +121,14 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(mut args: Args) -> anyhow::Result<bool> {
+    if args.soak {
+        let Some(url) = args.database_url.as_deref().filter(|u| u.starts_with("postgres")) else {
+            anyhow::bail!(
+                "the soak runs two server processes on one PostgreSQL database: pass --database-url postgres://…"
+            );
+        };
+        return soak::run(url, args.soak_seconds, args.kill_every, args.clients.min(32), args.think_ms).await;
+    }
     if args.quick {
         args.duration = args.duration.min(2);
         args.repeat = 1;

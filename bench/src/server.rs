@@ -29,6 +29,11 @@ impl Server {
     /// Starts the server in a process of its own (this binary, re-executed) on a
     /// free port, and waits for its `listening on` line.
     pub fn start(database_url: &str, jwt_secret: &str) -> anyhow::Result<Server> {
+        Server::start_with(database_url, jwt_secret, &[])
+    }
+
+    /// [`start`](Self::start) with more environment for the server.
+    pub fn start_with(database_url: &str, jwt_secret: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
         let mut child = Command::new(std::env::current_exe()?)
             .arg(SERVE_ARG)
             .env("MICROWISH_DATABASE_URL", database_url)
@@ -39,6 +44,7 @@ impl Server {
             // The claim storm and the workflow let one person hold many wishes.
             .env("MICROWISH_CLAIM_LIMITS", "1000000,1000000")
             .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
