@@ -89,6 +89,18 @@ fn appoint(w: &World, who: &str) -> Value {
 fn party_member(_: &World, _: &str) -> Value {
     json!({"kind": "party_member"})
 }
+fn rename_item(_: &World, _: &str) -> Value {
+    json!({"name": "矩阵改名"})
+}
+fn wrong_password(_: &World, _: &str) -> Value {
+    json!({"old_password": "not-the-password", "new_password": "another-pass-1"})
+}
+fn garbage_refresh(_: &World, _: &str) -> Value {
+    json!({"refresh_token": "not-a-refresh-token"})
+}
+fn bad_login(_: &World, _: &str) -> Value {
+    json!({"phone": "13700000000", "password": "not-the-password"})
+}
 fn webhook(w: &World, _: &str) -> Value {
     json!({"url": "https://93.184.216.34/hook", "events": ["*"], "area_id": w.city.community})
 }
@@ -187,6 +199,39 @@ fn table() -> Vec<Row> {
         ),
         row("GET /api/v1/communities/{community}/partners", Community, empty, [200; 12]),
         row("GET /api/v1/catalogue", Community, empty, [200; 12]),
+        row("GET /api/v1/catalogue/{item}", Community, empty, [200; 12]),
+        row(
+            "PATCH /api/v1/catalogue/{item}",
+            Community,
+            rename_item,
+            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        row("GET /api/v1/offers", Community, empty, [200; 12]),
+        row("GET /api/v1/areas", Community, empty, [200; 12]),
+        // A webhook of the community's area: other people do not learn it exists.
+        row(
+            "GET /api/v1/webhooks/{hook}",
+            Community,
+            empty,
+            [401, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 200],
+        ),
+        row(
+            "GET /api/v1/webhooks/{hook}/deliveries",
+            Community,
+            empty,
+            [401, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 200],
+        ),
+        row("POST /api/v1/me/notifications/read-all", Community, empty, ANY_SIGNED_IN),
+        row(
+            "POST /api/v1/me/password",
+            Community,
+            wrong_password,
+            [401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422],
+        ),
+        row("POST /api/v1/auth/refresh", Community, garbage_refresh, [401; 12]),
+        row("POST /api/v1/auth/login", Community, bad_login, [401; 12]),
+        row("GET /healthz", Community, empty, [200; 12]),
+        row("GET /readyz", Community, empty, [200; 12]),
     ]
 }
 
@@ -195,6 +240,9 @@ struct World {
     city: City,
     people: Vec<(&'static str, User)>,
     unit: Uuid,
+    /// A catalogue item and a webhook of the community, for the rows that name them.
+    item: Uuid,
+    hook: Uuid,
 }
 
 impl World {
@@ -262,7 +310,17 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
     app.partner(&city.staff, c, unit, "paired").await.assert(201);
     people.push(("uadm", uadm));
     people.push(("umem", umem));
-    let world = World { app, city, people, unit };
+    let item = app.get("/api/v1/catalogue", None).await.body[0]["id"].as_str().unwrap().parse().unwrap();
+    let hook = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&city.staff.token),
+            json!({"url": "https://93.184.216.34/hook", "events": ["*"], "area_id": c}),
+        )
+        .await;
+    hook.assert(201);
+    let hook = hook.id();
+    let world = World { app, city, people, unit, item, hook };
 
     let mut wrong = Vec::new();
     let mut cells = 0;
@@ -273,7 +331,10 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
                 Start::Community => None,
                 s => Some(world.wish(s).await),
             };
-            let mut path = template.replace("{community}", &world.city.community.to_string());
+            let mut path = template
+                .replace("{community}", &world.city.community.to_string())
+                .replace("{item}", &world.item.to_string())
+                .replace("{hook}", &world.hook.to_string());
             if let Some(id) = target {
                 path = path.replace("{id}", &id.to_string());
             }
