@@ -1,5 +1,6 @@
 //! The authorization matrix: for each route and each kind of caller, the
 //! status the contract expects, kept as one table and checked exhaustively.
+//! Every operation of the OpenAPI document has at least one row.
 //! Every cell gets a fresh wish in the row's starting state, so a refused
 //! call is refused for who the caller is, never for what an earlier cell did.
 
@@ -34,6 +35,18 @@ enum Start {
     Claimed,
     Fulfilled,
     Expired,
+    /// A fresh staff member of the community (`{id}` is the user).
+    Appointed,
+    /// A fresh offer of the approved volunteer `appr`.
+    Offer,
+    /// A fresh pending registration of someone else.
+    Registration,
+    /// A fresh unit made by the admin, with no members and no partnership.
+    Unit,
+    /// A fresh webhook of the community, made by its staff.
+    Hook,
+    /// A fresh delivery to the shared webhook (`{id}`), from a new submission.
+    Delivery,
 }
 
 struct Row {
@@ -100,6 +113,21 @@ fn garbage_refresh(_: &World, _: &str) -> Value {
 }
 fn bad_login(_: &World, _: &str) -> Value {
     json!({"phone": "13700000000", "password": "not-the-password"})
+}
+fn new_account(_: &World, who: &str) -> Value {
+    let n = CALLERS.iter().position(|c| *c == who).unwrap_or(0);
+    json!({"phone": format!("1365555{n:04}"), "password": "matrix-pass-1", "display_name": "新用户"})
+}
+fn partner_target(w: &World, _: &str) -> Value {
+    json!({"unit_id": w.target(), "kind": "resident"})
+}
+fn member_of_target(w: &World, _: &str) -> Value {
+    json!({"user_id": w.user("oth").id, "role": "member"})
+}
+fn offer(w: &World, who: &str) -> Value {
+    let n = 40 + CALLERS.iter().position(|c| *c == who).unwrap_or(0);
+    let unit = (who == "uadm").then_some(w.unit);
+    json!({"catalogue_item_id": w.items[n], "community_id": w.city.community, "unit_id": unit})
 }
 fn webhook(w: &World, _: &str) -> Value {
     json!({"url": "https://93.184.216.34/hook", "events": ["*"], "area_id": w.city.community})
@@ -231,6 +259,60 @@ fn table() -> Vec<Row> {
         row("POST /api/v1/auth/refresh", Community, garbage_refresh, [401; 12]),
         row("POST /api/v1/auth/login", Community, bad_login, [401; 12]),
         row("GET /healthz", Community, empty, [200; 12]),
+        row("GET /metrics", Community, empty, [200; 12]),
+        row("POST /api/v1/auth/register", Community, new_account, [201; 12]),
+        row("POST /api/v1/auth/logout", Community, garbage_refresh, [204; 12]),
+        row(
+            "POST /api/v1/me/notifications/{notification}/read",
+            Community,
+            empty,
+            [401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "DELETE /api/v1/areas/{community}/staff/{id}",
+            Appointed,
+            empty,
+            [401, 403, 403, 403, 403, 403, 403, 403, 204, 403, 403, 204],
+        ),
+        row("POST /api/v1/offers", Community, offer, [401, 403, 403, 403, 201, 201, 403, 403, 403, 201, 403, 403]),
+        row(
+            // The provider withdraws its offer; staff of the community (and above) may too.
+            "DELETE /api/v1/offers/{id}",
+            Offer,
+            empty,
+            [401, 403, 403, 403, 204, 403, 204, 403, 204, 403, 403, 204],
+        ),
+        row(
+            "POST /api/v1/registrations/{id}/approve",
+            Registration,
+            empty,
+            [401, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 200],
+        ),
+        row(
+            "POST /api/v1/registrations/{id}/reject",
+            Registration,
+            note,
+            [401, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 200],
+        ),
+        row(
+            "POST /api/v1/communities/{community}/partners",
+            Unit,
+            partner_target,
+            [401, 403, 403, 403, 403, 403, 201, 403, 201, 403, 403, 201],
+        ),
+        row(
+            "POST /api/v1/units/{id}/members",
+            Unit,
+            member_of_target,
+            [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201],
+        ),
+        row("DELETE /api/v1/webhooks/{id}", Hook, empty, [401, 404, 404, 404, 404, 404, 204, 404, 204, 404, 404, 204]),
+        row(
+            "POST /api/v1/webhooks/{hook}/deliveries/{id}/retry",
+            Delivery,
+            empty,
+            [401, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 200],
+        ),
         row("GET /readyz", Community, empty, [200; 12]),
     ]
 }
@@ -243,6 +325,13 @@ struct World {
     /// A catalogue item and a webhook of the community, for the rows that name them.
     item: Uuid,
     hook: Uuid,
+    /// Every catalogue item, for offers that must not repeat.
+    items: Vec<Uuid>,
+    used_items: std::sync::atomic::AtomicUsize,
+    /// A notification of the resident's.
+    notification: Uuid,
+    /// The fresh object of the current cell, for bodies that name it.
+    target: std::sync::Mutex<Option<Uuid>>,
 }
 
 impl World {
@@ -260,19 +349,83 @@ impl World {
         (who != "anon").then(|| self.user(who).token.as_str())
     }
 
-    /// A wish of `res` in `start`, held by `cur` once claimed.
-    async fn wish(&self, start: Start) -> Uuid {
+    fn target(&self) -> Uuid {
+        self.target.lock().unwrap().expect("a row with a fresh object")
+    }
+
+    fn next_item(&self) -> Uuid {
+        self.items[self.used_items.fetch_add(1, std::sync::atomic::Ordering::Relaxed)]
+    }
+
+    /// The fresh object a cell acts on: a wish of `res` in `start` (held by
+    /// `cur` once claimed), or another kind of object for the other starts.
+    async fn fresh(&self, start: Start) -> Uuid {
         let app = &self.app;
+        let (admin, staff, c) = (&self.city.admin, &self.city.staff, self.city.community);
+        match start {
+            Start::Appointed => {
+                let u = app.user("新任工作人员", None).await;
+                app.make_staff(admin, c, &u).await;
+                return u.id;
+            }
+            Start::Offer => {
+                let body = json!({"catalogue_item_id": self.next_item(), "community_id": c});
+                let res = app.post("/api/v1/offers", Some(&self.user("appr").token), body).await;
+                res.assert(201);
+                return res.id();
+            }
+            Start::Registration => {
+                let u = app.user("新报到者", None).await;
+                let res = app
+                    .post(
+                        &format!("/api/v1/communities/{c}/registrations"),
+                        Some(&u.token),
+                        json!({"kind": "volunteer"}),
+                    )
+                    .await;
+                res.assert(201);
+                return res.id();
+            }
+            Start::Unit => {
+                let body = json!({"name": "新单位", "kind": "co_build", "contact_name": "联系人", "contact_phone": "13912345678"});
+                let res = app.post("/api/v1/units", Some(&admin.token), body).await;
+                res.assert(201);
+                return res.id();
+            }
+            Start::Hook => {
+                let body = json!({"url": "https://93.184.216.34/other", "events": ["*"], "area_id": c});
+                let res = app.post("/api/v1/webhooks", Some(&staff.token), body).await;
+                res.assert(201);
+                return res.id();
+            }
+            Start::Delivery => {
+                app.submit(self.user("res"), "投递测试").await;
+                let list = app.get(&format!("/api/v1/webhooks/{}/deliveries", self.hook), Some(&staff.token)).await;
+                let newest =
+                    list.body.as_array().unwrap().iter().filter_map(|d| d["id"].as_str()).max().unwrap().to_owned();
+                return newest.parse().unwrap();
+            }
+            _ => {}
+        }
         let id = app.submit(self.user("res"), "矩阵心愿").await;
         let staff = &self.city.staff;
         match start {
-            Start::Community | Start::Pending => {}
+            Start::Pending => {}
             Start::Expired => {
                 let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
                 app.act(id, "approve", staff, json!({"deadline": soon})).await.assert(200);
                 assert!(app.sweep(chrono::Duration::hours(2)).await.expired >= 1);
             }
-            Start::Open | Start::Claimed | Start::Fulfilled => {
+            Start::Community
+            | Start::Appointed
+            | Start::Offer
+            | Start::Registration
+            | Start::Unit
+            | Start::Hook
+            | Start::Delivery
+            | Start::Open
+            | Start::Claimed
+            | Start::Fulfilled => {
                 app.act(id, "approve", staff, json!({})).await.assert(200);
                 if !matches!(start, Start::Open) {
                     app.act(id, "claim", self.user("cur"), json!({})).await.assert(200);
@@ -320,7 +473,27 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
         .await;
     hook.assert(201);
     let hook = hook.id();
-    let world = World { app, city, people, unit, item, hook };
+    let items: Vec<Uuid> = app.get("/api/v1/catalogue", None).await.body.as_array().unwrap()[1..]
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    // The resident hears of the approval of their wish.
+    let res_user = people.iter().find(|(n, _)| *n == "res").unwrap().1.clone();
+    app.open_wish(&res_user, &city.staff, "通知测试").await;
+    let inbox = app.get("/api/v1/me/notifications", Some(&res_user.token)).await;
+    let notification = inbox.body["items"][0]["id"].as_str().unwrap().parse().unwrap();
+    let world = World {
+        app,
+        city,
+        people,
+        unit,
+        item,
+        hook,
+        items,
+        used_items: Default::default(),
+        notification,
+        target: Default::default(),
+    };
 
     let mut wrong = Vec::new();
     let mut cells = 0;
@@ -329,16 +502,18 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
         for (i, who) in CALLERS.iter().enumerate() {
             let target = match row.start {
                 Start::Community => None,
-                s => Some(world.wish(s).await),
+                s => Some(world.fresh(s).await),
             };
             let mut path = template
                 .replace("{community}", &world.city.community.to_string())
                 .replace("{item}", &world.item.to_string())
-                .replace("{hook}", &world.hook.to_string());
+                .replace("{hook}", &world.hook.to_string())
+                .replace("{notification}", &world.notification.to_string());
             if let Some(id) = target {
                 path = path.replace("{id}", &id.to_string());
             }
-            let body = (method != "GET").then(|| (row.body)(&world, who));
+            *world.target.lock().unwrap() = target;
+            let body = (method != "GET" && method != "DELETE").then(|| (row.body)(&world, who));
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             let res = world.app.send(method, &path, world.token(who), body, &[]).await;
             cells += 1;
