@@ -531,3 +531,29 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
     }
     assert!(wrong.is_empty(), "{} of {cells} cells differ:\n{}", wrong.len(), wrong.join("\n"));
 }
+
+#[test]
+fn every_documented_operation_has_a_row() {
+    let spec: Value = serde_json::from_str(&microwish::routes::openapi_document()).unwrap();
+    // `{id}` and `{community}` name the same slot: compare paths with their parameters blanked.
+    let shape = |path: &str| {
+        path.split('/').map(|seg| if seg.starts_with('{') { "{}" } else { seg }).collect::<Vec<_>>().join("/")
+    };
+    let rows: Vec<(String, String)> = table()
+        .iter()
+        .map(|r| {
+            let (m, p) = r.call.split_once(' ').unwrap();
+            (m.to_owned(), shape(p))
+        })
+        .collect();
+    let mut missing = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let m = method.to_uppercase();
+            if !rows.contains(&(m.clone(), shape(path))) {
+                missing.push(format!("{m} {path}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "operations without a row in the matrix: {missing:?}");
+}
