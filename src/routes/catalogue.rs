@@ -380,6 +380,5 @@ pub async fn list_my_matches(
     let caller = areas::caller(&state.db, user.id).await?;
     let page = query.0.request()?;
     let rows = offers::my_matches(&state.db, &caller, page).await?;
-    let rows = wishes::names(state.db.read(), rows).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, page, |r| r.wish.id, |r| WishView::render(&r, false, false))))
 }

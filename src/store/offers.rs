@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::Db;
 use super::community::{MemberRole, RegistrationStatus, is_partner, member_role};
 use super::page::PageRequest;
+use super::wishes::WishRecord;
 use crate::clock;
 use crate::domain::policy::Caller;
 use crate::domain::wish::{ClaimantKind, WishStatus};
@@ -263,8 +264,8 @@ async fn held_counts(db: &Db, col: wishes::Column, ids: &[Uuid]) -> ApiResult<Ha
 }
 
 /// Open wishes that fit the caller's offers (as a person and for the units
-/// they administer): the same catalogue item in the same community, newest first.
-pub async fn my_matches(db: &Db, caller: &Caller, page: PageRequest) -> ApiResult<Vec<wishes::Model>> {
+/// they administer): the same catalogue item in the same community, newest first, with their names.
+pub async fn my_matches(db: &Db, caller: &Caller, page: PageRequest) -> ApiResult<Vec<WishRecord>> {
     let admin_of: Vec<Uuid> = entity::unit_members::Entity::find()
         .select_only()
         .column(entity::unit_members::Column::UnitId)
@@ -304,5 +305,5 @@ pub async fn my_matches(db: &Db, caller: &Caller, page: PageRequest) -> ApiResul
     if let Some(after) = page.after {
         q = q.filter(wishes::Column::Id.lt(after));
     }
-    Ok(q.all(db.read()).await?)
+    super::wishes::with_names(db.read(), q).await
 }

@@ -102,47 +102,9 @@ pub async fn with_names(db: &impl ConnectionTrait, q: Select<wishes::Entity>) ->
         .collect())
 }
 
-pub async fn names(db: &impl ConnectionTrait, rows: Vec<wishes::Model>) -> ApiResult<Vec<WishRecord>> {
-    let mut user_ids: Vec<Uuid> = rows.iter().map(|w| w.resident_id).collect();
-    user_ids.extend(rows.iter().filter_map(|w| w.claimant_user_id));
-    user_ids.sort();
-    user_ids.dedup();
-    let unit_ids: Vec<Uuid> = rows.iter().filter_map(|w| w.claimant_unit_id).collect();
-    let people: Vec<(Uuid, String)> = users::Entity::find()
-        .select_only()
-        .columns([users::Column::Id, users::Column::DisplayName])
-        .filter(users::Column::Id.is_in(user_ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let orgs: Vec<(Uuid, String)> = if unit_ids.is_empty() {
-        Vec::new()
-    } else {
-        units::Entity::find()
-            .select_only()
-            .columns([units::Column::Id, units::Column::Name])
-            .filter(units::Column::Id.is_in(unit_ids))
-            .into_tuple()
-            .all(db)
-            .await?
-    };
-    let name = |list: &[(Uuid, String)], id: Uuid| list.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone());
-    Ok(rows
-        .into_iter()
-        .map(|wish| {
-            let resident_name = name(&people, wish.resident_id).unwrap_or_default();
-            let claimant_name = match (wish.claimant_user_id, wish.claimant_unit_id) {
-                (Some(u), _) => name(&people, u),
-                (None, Some(u)) => name(&orgs, u),
-                (None, None) => None,
-            };
-            WishRecord { wish, resident_name, claimant_name }
-        })
-        .collect())
-}
-
-async fn record(db: &impl ConnectionTrait, wish: wishes::Model) -> ApiResult<WishRecord> {
-    names(db, vec![wish]).await?.pop().ok_or(ApiError::NotFound)
+/// A wish with its names, or 404.
+async fn record(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<WishRecord> {
+    with_names(db, wishes::Entity::find_by_id(id)).await?.pop().ok_or(ApiError::NotFound)
 }
 
 /// What `caller` is with respect to `wish` (claim eligibility aside).
@@ -167,12 +129,12 @@ pub async fn facts(db: &impl ConnectionTrait, caller: Option<&Caller>, wish: &wi
 
 /// A wish as `caller` may see it, with the facts that decide what they see; 404 if invisible.
 pub async fn get(db: &Db, caller: Option<&Caller>, id: Uuid) -> ApiResult<(WishRecord, Facts)> {
-    let wish = wishes::Entity::find_by_id(id).one(db.read()).await?.ok_or(ApiError::NotFound)?;
-    let f = facts(db.read(), caller, &wish).await?;
-    if !policy::can_view(status_of(&wish), &f) {
+    let rec = record(db.read(), id).await?;
+    let f = facts(db.read(), caller, &rec.wish).await?;
+    if !policy::can_view(rec.status(), &f) {
         return Err(ApiError::NotFound);
     }
-    Ok((record(db.read(), wish).await?, f))
+    Ok((rec, f))
 }
 
 /// Filters of `GET /wishes`.
@@ -513,7 +475,7 @@ pub async fn edit(db: &Db, caller: &Caller, id: Uuid, edit: WishEdit, if_match: 
         NewEvent { wish: id, action: "edit", from: Some(from), to, actor: Some(caller.id), note: None, at: now },
     )
     .await?;
-    let rec = record(&txn, lock_wish(&txn, id).await?).await?;
+    let rec = record(&txn, id).await?;
     notify::wish_event(
         &txn,
         WishEvent {
@@ -762,7 +724,7 @@ pub async fn act(
         },
     )
     .await?;
-    let rec = record(&txn, lock_wish(&txn, id).await?).await?;
+    let rec = record(&txn, id).await?;
     notify::wish_event(
         &txn,
         WishEvent {
