@@ -1,12 +1,12 @@
 //! What an area got done: its statistics and the CSV export of its wishes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -41,27 +41,6 @@ impl PeriodParams {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AreaStatsView {
-    /// Wishes submitted in the window by their current status; every status is present.
-    pub by_status: BTreeMap<WishStatus, i64>,
-    /// The same wishes by service list; every list is present. Wishes not yet given a list are not counted here.
-    pub by_list: BTreeMap<ServiceList, i64>,
-    /// Wishes submitted in the window.
-    pub submitted: i64,
-    /// Wishes completed in the window, whenever they were submitted.
-    pub completed: i64,
-    /// The share (0–1) of the wishes submitted in the window that are now completed; `null` when none were submitted.
-    #[schema(example = 0.62)]
-    pub completion_rate: Option<f64>,
-    /// Submission to the latest review decision, over the wishes submitted in the window; `null` when there are none.
-    pub median_hours_to_review: Option<f64>,
-    /// Review to the current claim.
-    pub median_hours_to_claim: Option<f64>,
-    /// Submission to completion.
-    pub median_hours_to_complete: Option<f64>,
-}
-
 /// The communities under an area the caller is staff of (or above): 404 for no such area, 403 for anyone else.
 async fn staff_area(state: &AppState, user: &AuthUser, id: Uuid) -> ApiResult<Vec<Uuid>> {
     let caller = areas::caller(&state.db, user.id).await?;
@@ -75,7 +54,7 @@ async fn staff_area(state: &AppState, user: &AuthUser, id: Uuid) -> ApiResult<Ve
 #[utoipa::path(get, path = "/api/v1/areas/{id}/stats", tag = "statistics", operation_id = "get_area_stats",
     security(("bearer" = [])), params(("id" = Uuid, Path), PeriodParams),
     responses(
-        (status = 200, description = "Over every community at or below the area", body = AreaStatsView),
+        (status = 200, description = "Over every community at or below the area", body = stats::AreaStats),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff of the area or of one above it", body = Problem, content_type = "application/problem+json"),
@@ -90,17 +69,7 @@ pub async fn get_area_stats(
 ) -> ApiResult<HttpResponse> {
     let period = query.0.period()?;
     let communities = staff_area(&state, &user, *id).await?;
-    let s = stats::area_stats(&state.db, &communities, period).await?;
-    Ok(HttpResponse::Ok().json(AreaStatsView {
-        by_status: s.by_status,
-        by_list: s.by_list,
-        submitted: s.submitted,
-        completed: s.completed,
-        completion_rate: s.completion_rate,
-        median_hours_to_review: s.median_hours_to_review,
-        median_hours_to_claim: s.median_hours_to_claim,
-        median_hours_to_complete: s.median_hours_to_complete,
-    }))
+    Ok(HttpResponse::Ok().json(stats::area_stats(&state.db, &communities, period).await?))
 }
 
 /// The columns of the export, in order.

@@ -11,6 +11,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Db;
@@ -39,20 +41,26 @@ impl Period {
     }
 }
 
-/// The figures of `GET /areas/{id}/stats`.
-#[derive(Debug, Clone, PartialEq)]
+/// The figures of `GET /areas/{id}/stats`, as the API returns them.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = AreaStatsView)]
 pub struct AreaStats {
-    /// Wishes submitted in the window, by their current status (every status present).
+    /// Wishes submitted in the window by their current status; every status is present.
     pub by_status: BTreeMap<WishStatus, i64>,
-    /// The same wishes by service list (every list present; wishes not yet given a list are left out).
+    /// The same wishes by service list; every list is present. Wishes not yet given a list are not counted here.
     pub by_list: BTreeMap<ServiceList, i64>,
+    /// Wishes submitted in the window.
     pub submitted: i64,
     /// Wishes completed in the window, whenever they were submitted.
     pub completed: i64,
-    /// The share of the wishes submitted in the window that are now completed.
+    /// The share (0–1) of the wishes submitted in the window that are now completed; `null` when none were submitted.
+    #[schema(example = 0.62)]
     pub completion_rate: Option<f64>,
+    /// Submission to the latest review decision, over the wishes submitted in the window; `null` when there are none.
     pub median_hours_to_review: Option<f64>,
+    /// Review to the current claim.
     pub median_hours_to_claim: Option<f64>,
+    /// Submission to completion.
     pub median_hours_to_complete: Option<f64>,
 }
 
