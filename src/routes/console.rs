@@ -4,6 +4,7 @@
 //! from this origin alone.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
@@ -37,14 +38,15 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 
 /// Debug builds read the files from `MICROWISH_CONSOLE_DIR` when it is set,
 /// so the console can be edited without rebuilding; release builds never do.
-fn body(asset: &Asset) -> Vec<u8> {
+fn body(asset: &Asset) -> Bytes {
     #[cfg(debug_assertions)]
     if let Some(dir) = std::env::var_os("MICROWISH_CONSOLE_DIR")
         && let Ok(bytes) = std::fs::read(std::path::Path::new(&dir).join(asset.name))
     {
-        return bytes;
+        return Bytes::from(bytes);
     }
-    asset.body.to_vec()
+    // The compiled-in copy, served without copying it.
+    Bytes::from_static(asset.body)
 }
 
 fn serve(name: &str) -> Result<HttpResponse, ApiError> {
