@@ -426,7 +426,7 @@ impl Bench {
         let rss = server.peak_rss_mib();
         server.stop();
         let doubles = seed::double_claims(&self.db).await?;
-        let claimed = seed::claimed_among(&self.db, &seed_ids(&self.db, community).await?).await?;
+        let claimed = seed::claimed_in(&self.db, community).await?;
         let wins = won.load(Ordering::SeqCst);
         if doubles > 0 {
             self.failures.push(format!("claim-storm: {doubles} wishes with two live claims"));
@@ -646,16 +646,4 @@ async fn make_admin(db: &Db, user: Uuid) -> anyhow::Result<()> {
         .exec(db.write())
         .await?;
     Ok(())
-}
-
-/// Every wish of a community.
-async fn seed_ids(db: &Db, community: Uuid) -> anyhow::Result<Vec<Uuid>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    Ok(entity::wishes::Entity::find()
-        .select_only()
-        .column(entity::wishes::Column::Id)
-        .filter(entity::wishes::Column::CommunityId.eq(community))
-        .into_tuple()
-        .all(db.read())
-        .await?)
 }

@@ -192,27 +192,28 @@ async fn analyze(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Wishes whose live claims number more than one: must be none.
-pub async fn double_claims(db: &Db) -> anyhow::Result<u64> {
+/// The single number a `SELECT COUNT(*)`-like query returns.
+pub async fn scalar(db: &Db, sql: &str) -> anyhow::Result<i64> {
     use sea_orm::{ConnectionTrait, Statement};
-    let stmt = Statement::from_string(
-        db.backend(),
-        "SELECT COUNT(*) FROM (SELECT wish_id FROM claims WHERE ended_at IS NULL GROUP BY wish_id HAVING COUNT(*) > 1) AS d",
-    );
-    let row = db.read().query_one_raw(stmt).await?;
-    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0) as u64)
+    let row = db.read().query_one_raw(Statement::from_string(db.backend(), sql)).await?;
+    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
 }
 
-/// How many of `ids` are claimed now.
-pub async fn claimed_among(db: &Db, ids: &[Uuid]) -> anyhow::Result<u64> {
+/// Wishes whose live claims number more than one: must be none.
+pub async fn double_claims(db: &Db) -> anyhow::Result<i64> {
+    scalar(
+        db,
+        "SELECT COUNT(*) FROM (SELECT wish_id FROM claims WHERE ended_at IS NULL GROUP BY wish_id HAVING COUNT(*) > 1) AS d",
+    )
+    .await
+}
+
+/// How many wishes of `community` are claimed now.
+pub async fn claimed_in(db: &Db, community: Uuid) -> anyhow::Result<u64> {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-    let mut n = 0;
-    for chunk in ids.chunks(BATCH) {
-        n += wishes::Entity::find()
-            .filter(wishes::Column::Id.is_in(chunk.iter().copied()))
-            .filter(wishes::Column::Status.eq("claimed"))
-            .count(db.read())
-            .await?;
-    }
-    Ok(n)
+    Ok(wishes::Entity::find()
+        .filter(wishes::Column::CommunityId.eq(community))
+        .filter(wishes::Column::Status.eq("claimed"))
+        .count(db.read())
+        .await?)
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
-use crate::seed;
+use crate::seed::{self, scalar};
 use crate::server::Server;
 
 /// Counts kept by the load.
@@ -255,11 +255,6 @@ struct Findings {
     problems: Vec<String>,
 }
 
-async fn scalar(db: &Db, sql: &str) -> anyhow::Result<i64> {
-    let row = db.read().query_one_raw(Statement::from_string(db.backend(), sql)).await?;
-    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
-}
-
 async fn audit(db: &Db, seen: &Mutex<HashSet<String>>) -> anyhow::Result<Findings> {
     let mut figures = Vec::new();
     let mut problems = Vec::new();
@@ -315,7 +310,7 @@ async fn audit(db: &Db, seen: &Mutex<HashSet<String>>) -> anyhow::Result<Finding
         scalar(db, "SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'succeeded'").await?,
         true,
     );
-    check("wishes with two live claims", seed::double_claims(db).await? as i64, true);
+    check("wishes with two live claims", seed::double_claims(db).await?, true);
     check(
         "completions not credited exactly once",
         scalar(db, "SELECT COUNT(*) FROM wishes w WHERE w.status = 'completed' AND (SELECT COUNT(*) FROM ledger_entries l WHERE l.wish_id = w.id) <> 2").await?,
